@@ -1,0 +1,35 @@
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Model;
+
+/// <summary>
+/// DLRM's dot interaction: all pairwise dot products between the bottom MLP output and the embeddings, keeping the
+/// strict lower triangle (each pair once, no self products), concatenated after the bottom output.
+/// </summary>
+public sealed class DotInteraction : IDisposable
+{
+    private readonly Tensor _lowerTriangle;
+
+    public DotInteraction(int features, Device device)
+    {
+        Features = features;
+        using var scope = NewDisposeScope();
+        var pairs = tril_indices(features, features, offset: -1);
+        _lowerTriangle = (pairs[0] * features + pairs[1]).to(device).DetachFromDisposeScope();
+    }
+
+    public int Features { get; }
+    public int Pairs => Features * (Features - 1) / 2;
+
+    /// <param name="bottom">[batch, dim]</param>
+    /// <param name="embeddings">[batch, features - 1, dim]</param>
+    /// <returns>[batch, dim + pairs]</returns>
+    public Tensor Forward(Tensor bottom, Tensor embeddings)
+    {
+        var all = cat([bottom.unsqueeze(1), embeddings], 1);
+        var products = all.bmm(all.transpose(1, 2)).view(bottom.shape[0], Features * Features);
+        return cat([bottom, products.index_select(1, _lowerTriangle)], 1);
+    }
+
+    public void Dispose() => _lowerTriangle.Dispose();
+}

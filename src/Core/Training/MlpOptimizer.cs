@@ -1,0 +1,78 @@
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Training;
+
+/// <summary>
+/// Adagrad or plain SGD over named parameters. State lives in a dictionary keyed by parameter name so growth and
+/// pruning can reshape it together with the weights, and checkpoints can store it.
+/// </summary>
+public sealed class MlpOptimizer : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _accumulators = new();
+
+    public MlpOptimizer(MlpOptimizerKind kind, double learningRate, double epsilon)
+    {
+        Kind = kind;
+        LearningRate = learningRate;
+        Epsilon = epsilon;
+    }
+
+    public MlpOptimizerKind Kind { get; }
+    public double LearningRate { get; }
+    public double Epsilon { get; }
+
+    /// <summary>
+    /// Applies each parameter's gradient scaled by <paramref name="apply"/> (a 0/1 scalar tensor), so a step with
+    /// non-finite gradients becomes an exact no-op without reading anything back from the device.
+    /// </summary>
+    public void Step(IEnumerable<(string Name, Tensor Value)> parameters, Tensor apply)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in parameters)
+        {
+            using var scope = NewDisposeScope();
+            var grad = parameter.grad;
+            if (grad is null) continue;
+            var safe = where(apply, grad, 0f);
+            if (Kind == MlpOptimizerKind.Sgd)
+            {
+                parameter.add_(safe, alpha: -LearningRate);
+                continue;
+            }
+            var accumulator = AccumulatorFor(name, parameter);
+            accumulator.addcmul_(safe, safe, 1);
+            parameter.addcdiv_(safe, accumulator.sqrt().add_(Epsilon), -LearningRate);
+        }
+    }
+
+    /// <summary>Adagrad's sum of squared gradients for a parameter, when it has one.</summary>
+    public Tensor? State(string name) => _accumulators.GetValueOrDefault(name);
+
+    /// <summary>Replaces (or sets) a parameter's state; takes ownership of <paramref name="state"/>.</summary>
+    public void SetState(string name, Tensor state)
+    {
+        var kept = state.DetachFromDisposeScope();
+        if (_accumulators.TryGetValue(name, out var old) && !ReferenceEquals(old, kept)) old.Dispose();
+        _accumulators[name] = kept;
+    }
+
+    public IEnumerable<(string Name, Tensor Value)> NamedState() =>
+        _accumulators.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value));
+
+    private Tensor AccumulatorFor(string name, Tensor parameter)
+    {
+        if (_accumulators.TryGetValue(name, out var accumulator) && accumulator.shape.SequenceEqual(parameter.shape))
+            return accumulator;
+        if (accumulator is not null)
+            throw new InvalidOperationException($"Optimizer state of {name} is [{string.Join(", ", accumulator.shape)}] but the parameter is [{string.Join(", ", parameter.shape)}]: reshape the state with the parameter.");
+        var created = zeros_like(parameter).DetachFromDisposeScope();
+        _accumulators[name] = created;
+        return created;
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _accumulators.Values) state.Dispose();
+        _accumulators.Clear();
+    }
+}

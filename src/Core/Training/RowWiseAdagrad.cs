@@ -1,0 +1,49 @@
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Training;
+
+/// <summary>
+/// Row-wise Adagrad for embedding tables (as in FBGEMM/TorchRec): one accumulator per row, the mean of the row's
+/// squared gradient. Only rows present in the batch are read or written, so a step costs O(batch), not O(table).
+/// </summary>
+public sealed class RowWiseAdagrad : IDisposable
+{
+    public const string StateName = "embeddings.rowwise_adagrad";
+
+    public RowWiseAdagrad(long rows, double learningRate, double epsilon, Device device)
+    {
+        LearningRate = learningRate;
+        Epsilon = epsilon;
+        Accumulator = zeros([rows], device: device);
+    }
+
+    public double LearningRate { get; }
+    public double Epsilon { get; }
+    public Tensor Accumulator { get; private set; }
+
+    /// <param name="weight">The fused table, updated in place.</param>
+    /// <param name="rows">Fused row ids of <paramref name="gradient"/>'s rows; a row may repeat only with zero gradient.</param>
+    /// <param name="gradient">[rows, dim] summed gradient per row.</param>
+    /// <param name="apply">0/1 scalar tensor: 0 turns the step into an exact no-op.</param>
+    public void Step(Tensor weight, Tensor rows, Tensor gradient, Tensor apply)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var safe = where(apply, gradient, 0f);
+        Accumulator.index_add_(0, rows, safe.square().mean([1]), 1);
+        var denominator = Accumulator.index_select(0, rows).sqrt_().add_(Epsilon).unsqueeze(1);
+        weight.index_add_(0, rows, safe.div(denominator), -LearningRate);
+    }
+
+    /// <summary>Replaces the accumulator (checkpoint restore); takes ownership.</summary>
+    public void SetAccumulator(Tensor accumulator)
+    {
+        if (accumulator.dim() != 1 || accumulator.shape[0] != Accumulator.shape[0])
+            throw new ArgumentException($"Row-wise Adagrad state must be [{Accumulator.shape[0]}].");
+        var old = Accumulator;
+        Accumulator = accumulator.DetachFromDisposeScope();
+        if (!ReferenceEquals(old, Accumulator)) old.Dispose();
+    }
+
+    public void Dispose() => Accumulator.Dispose();
+}
