@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Recurring.Daemon.Tests.Deployment;
+
+/// <summary>
+/// The chart passes librdkafka secrets as RECURRING_Kafka__Properties__sasl.password. This pins down that the
+/// .NET environment-variable configuration keeps the '.' in the key and maps '__' to ':'.
+/// </summary>
+public sealed class EnvironmentVariableConfigurationTests
+{
+    [Fact]
+    public void Dotted_kafka_property_reaches_the_configuration_under_its_librdkafka_name()
+    {
+        const string variable = "RECURRING_Kafka__Properties__sasl.password";
+        var previous = Environment.GetEnvironmentVariable(variable);
+        Environment.SetEnvironmentVariable(variable, "from-the-secret");
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables("RECURRING_").Build();
+
+            Assert.Equal("from-the-secret", configuration.GetSection("Kafka:Properties")["sasl.password"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, previous);
+        }
+    }
+}

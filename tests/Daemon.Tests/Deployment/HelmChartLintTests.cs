@@ -1,0 +1,17 @@
+namespace Recurring.Daemon.Tests.Deployment;
+
+public sealed class HelmChartLintTests
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ci/gpu-values.yaml")]
+    [InlineData("ci/secure-values.yaml")]
+    [InlineData("ci/maintenance-values.yaml")]
+    public void Chart_passes_strict_lint(string? valuesFile)
+    {
+        var lint = Helm.Lint(valuesFile);
+
+        Assert.True(lint.ExitCode == 0, lint.Transcript);
+        Assert.Contains("0 chart(s) failed", lint.StandardOutput);
+    }
+}
