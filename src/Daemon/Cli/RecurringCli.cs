@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Recurring.Daemon.Cli;
+
+public static class RecurringCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Recurring: trains a DLRM click model offline with alternate growth and pruning, then keeps it fresh from Kafka.");
+        return root;
+    }
+}
