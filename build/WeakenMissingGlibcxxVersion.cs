@@ -14,8 +14,9 @@ using Microsoft.Build.Utilities;
 
 namespace Recurring.Build
 {
+    // The base class is qualified because the test project that links this file imports System.Threading.Tasks globally.
     /// <summary>MSBuild task: weakens the GLIBCXX version need of every libLibTorchSharp.so under the given folders.</summary>
-    public sealed class WeakenMissingGlibcxxVersion : Task
+    public sealed class WeakenMissingGlibcxxVersion : Microsoft.Build.Utilities.Task
     {
         public const string LibraryName = "libLibTorchSharp.so";
         public const string VersionName = "GLIBCXX_3.4.32";
