@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Reflection;
 using Recurring.Build;
 using TorchSharp;
@@ -7,6 +8,9 @@ namespace Recurring.Core.Tests.Build;
 public sealed class ElfVersioningTests : IDisposable
 {
     private const string Needed = WeakenMissingGlibcxxVersion.VersionName;
+    private const int SectionTableOffsetField = 0x28; // e_shoff in the 64-bit ELF header
+    private const int SectionHeaderSize = 64;
+    private const int SectionSizeField = 32; // sh_size in a 64-bit section header
     private readonly string _folder = Directory.CreateTempSubdirectory("recurring-elf-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -82,6 +86,25 @@ public sealed class ElfVersioningTests : IDisposable
         var shipped = File.ReadAllBytes(ShippedLibrary());
 
         AssertRefused("section header table lies outside the file", shipped[..(shipped.Length / 2)]);
+    }
+
+    [Fact]
+    public void A_section_table_offset_so_large_that_its_end_overflows_is_refused()
+    {
+        var bytes = File.ReadAllBytes(ShippedLibrary());
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(SectionTableOffsetField), long.MaxValue - 100);
+
+        AssertRefused("section header table lies outside the file", bytes);
+    }
+
+    [Fact]
+    public void A_section_so_large_that_its_end_overflows_is_refused()
+    {
+        var bytes = File.ReadAllBytes(ShippedLibrary());
+        long sectionTable = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(SectionTableOffsetField));
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan((int)sectionTable + SectionHeaderSize + SectionSizeField), long.MaxValue);
+
+        AssertRefused("section 1 lies outside the file", bytes);
     }
 
     [Fact]
