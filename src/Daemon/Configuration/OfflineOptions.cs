@@ -1,3 +1,5 @@
+using Recurring.Core.Growth;
+
 namespace Recurring.Daemon.Configuration;
 
 /// <summary>Section "Offline": the history the offline phase trains on.</summary>
@@ -16,6 +18,9 @@ public sealed class OfflineOptions
 
     public int EvaluateEverySteps { get; set; } = 250;
 
+    /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
+    public AmgpOptions Amgp { get; set; } = new();
+
     public IEnumerable<string> Validate()
     {
         if (!string.IsNullOrEmpty(Data) && !File.Exists(Data) && !Directory.Exists(Data))
@@ -23,5 +28,6 @@ public sealed class OfflineOptions
         if (SyntheticEvents < 1) yield return $"Offline:SyntheticEvents must be at least 1, not {SyntheticEvents}.";
         if (EvalEvents < 1) yield return $"Offline:EvalEvents must be at least 1, not {EvalEvents}.";
         if (EvaluateEverySteps < 1) yield return $"Offline:EvaluateEverySteps must be at least 1, not {EvaluateEverySteps}.";
+        foreach (var error in Amgp.Validate()) yield return error;
     }
 }

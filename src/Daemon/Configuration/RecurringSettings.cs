@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Recurring.Core.Data.Synthetic;
+
+namespace Recurring.Daemon.Configuration;
+
+/// <summary>
+/// Every configuration section bound and validated together, for commands that run without the host. Each
+/// problem is one line naming its key.
+/// </summary>
+public sealed class RecurringSettings
+{
+    public const string SyntheticSection = "Synthetic";
+
+    public ModelOptions Model { get; private init; } = new();
+    public TrainingOptions Training { get; private init; } = new();
+    public OfflineOptions Offline { get; private init; } = new();
+    public SyntheticDataOptions Synthetic { get; private init; } = new();
+
+    public static RecurringSettings Bind(IConfiguration configuration) => new()
+    {
+        Model = configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new(),
+        Training = configuration.GetSection(TrainingOptions.Section).Get<TrainingOptions>() ?? new(),
+        Offline = configuration.GetSection(OfflineOptions.Section).Get<OfflineOptions>() ?? new(),
+        Synthetic = configuration.GetSection(SyntheticSection).Get<SyntheticDataOptions>() ?? new(),
+    };
+
+    public IReadOnlyList<string> Validate() =>
+    [
+        .. Model.Validate(),
+        .. Training.Validate(),
+        .. Offline.Validate(),
+        .. Synthetic.Validate().Select(e => $"{SyntheticSection}:{e}"),
+    ];
+}
