@@ -16,7 +16,7 @@ namespace Recurring.Core.Data.Synthetic;
 /// <para>
 /// The ranking by z does not depend on the scale, and the scale alone controls how far apart the probabilities of
 /// high and low scores are, so the expected AUC grows with the scale from ½ at scale 0. The calibration therefore
-/// doubles the scale until it overshoots the target AUC and then bisects. For every scale it tried, it first solves
+/// doubles the scale until it overshoots the target AUC and then bisects. For every scale it tries, it first solves
 /// for the bias that makes the mean probability equal to the target click rate: the mean of σ(b + scale · z) rises
 /// monotonically in b, so Newton's method, safeguarded by bisection inside a bracket that is known to contain
 /// the root, finds it in a few steps.
