@@ -12,16 +12,22 @@ public sealed class ModelOptions
     /// <summary>Rows of each of the 26 embedding tables.</summary>
     public int RowsPerTable { get; set; } = 100_000;
 
-    public int[] BottomLayers { get; set; } = [13, 512, 256, 64, 16];
-    public int[] TopHidden { get; set; } = [512, 256];
+    // Null until configured: the configuration binder appends configured array items to a non-empty default
+    // instead of replacing it, so the defaults are applied after binding.
+    public int[]? BottomLayers { get; set; }
+    public int[]? TopHidden { get; set; }
 
-    public DlrmConfig ToDlrmConfig() => new()
+    public DlrmConfig ToDlrmConfig()
     {
-        EmbeddingDim = EmbeddingDim,
-        RowsPerTable = Enumerable.Repeat(RowsPerTable, DlrmConfig.CategoricalFeatures).ToArray(),
-        BottomLayers = BottomLayers,
-        TopHidden = TopHidden,
-    };
+        var defaults = new DlrmConfig();
+        return new()
+        {
+            EmbeddingDim = EmbeddingDim,
+            RowsPerTable = Enumerable.Repeat(RowsPerTable, DlrmConfig.CategoricalFeatures).ToArray(),
+            BottomLayers = BottomLayers ?? defaults.BottomLayers,
+            TopHidden = TopHidden ?? defaults.TopHidden,
+        };
+    }
 
     public IEnumerable<string> Validate() => ToDlrmConfig().Validate();
 }

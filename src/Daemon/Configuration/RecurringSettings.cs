@@ -21,8 +21,24 @@ public sealed class RecurringSettings
         Model = configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new(),
         Training = configuration.GetSection(TrainingOptions.Section).Get<TrainingOptions>() ?? new(),
         Offline = configuration.GetSection(OfflineOptions.Section).Get<OfflineOptions>() ?? new(),
-        Synthetic = configuration.GetSection(SyntheticSection).Get<SyntheticDataOptions>() ?? new(),
+        Synthetic = BindSynthetic(configuration.GetSection(SyntheticSection)),
     };
+
+    /// <summary>
+    /// The binder appends configured list items to a non-empty default list; the generator's per-table lists are
+    /// read separately so a configured list replaces the default.
+    /// </summary>
+    private static SyntheticDataOptions BindSynthetic(IConfigurationSection section)
+    {
+        var bound = section.Get<SyntheticDataOptions>(o => o.ErrorOnUnknownConfiguration = false) ?? new();
+        var defaults = new SyntheticDataOptions();
+        return bound with
+        {
+            CategoricalCardinalities = section.GetSection(nameof(SyntheticDataOptions.CategoricalCardinalities)).Get<int[]>() ?? defaults.CategoricalCardinalities,
+            DenseMissingRates = section.GetSection(nameof(SyntheticDataOptions.DenseMissingRates)).Get<double[]>() ?? defaults.DenseMissingRates,
+            CategoricalMissingRates = section.GetSection(nameof(SyntheticDataOptions.CategoricalMissingRates)).Get<double[]>() ?? defaults.CategoricalMissingRates,
+        };
+    }
 
     public IReadOnlyList<string> Validate() =>
     [
