@@ -14,8 +14,9 @@ using Microsoft.Build.Utilities;
 
 namespace Recurring.Build
 {
+    // The base class is qualified because the test project that links this file imports System.Threading.Tasks globally.
     /// <summary>MSBuild task: weakens the GLIBCXX version need of every libLibTorchSharp.so under the given folders.</summary>
-    public sealed class WeakenMissingGlibcxxVersion : Task
+    public sealed class WeakenMissingGlibcxxVersion : Microsoft.Build.Utilities.Task
     {
         public const string LibraryName = "libLibTorchSharp.so";
         public const string VersionName = "GLIBCXX_3.4.32";
@@ -288,7 +289,8 @@ namespace Recurring.Build
             ushort entrySize = U16(elf, 0x3A);
             ushort count = U16(elf, 0x3C);
             if (entrySize != SectionHeaderSize) throw new ElfFormatException($"unexpected section header size {entrySize}");
-            if (count == 0 || sectionTable <= 0 || sectionTable + (long)count * entrySize > elf.Length)
+            // Compared by subtraction: offsets come from the file and their sums could overflow.
+            if (count == 0 || sectionTable <= 0 || sectionTable > elf.Length - (long)count * entrySize)
                 throw new ElfFormatException("section header table lies outside the file");
 
             var sections = new List<Section>(count);
@@ -298,7 +300,7 @@ namespace Recurring.Build
                 var section = new Section(U32(elf, header + 4), (long)U64(elf, header + 24), (long)U64(elf, header + 32),
                     U32(elf, header + 40), U32(elf, header + 44));
                 // SHT_NOBITS (8) occupies no file space; every other section must lie inside the file.
-                if (section.Type != 8 && section.Type != 0 && (section.Offset < 0 || section.Size < 0 || section.Offset + section.Size > elf.Length))
+                if (section.Type != 8 && section.Type != 0 && (section.Offset < 0 || section.Size < 0 || section.Size > elf.Length - section.Offset))
                     throw new ElfFormatException($"section {i} lies outside the file");
                 sections.Add(section);
             }

@@ -29,6 +29,15 @@ public sealed class FeatureBatch
     public ReadOnlySpan<float> DenseOf(int index) => Dense.AsSpan(index * DenseWidth, DenseWidth);
     public ReadOnlySpan<long> RowsOf(int index) => Rows.AsSpan(index * TableCount, TableCount);
 
+    /// <summary>Appends one event already transformed by <see cref="FeatureHashing"/>.</summary>
+    public void Add(CriteoRecord record, FeatureHashing hashing)
+    {
+        if (IsFull) throw new InvalidOperationException($"The batch is full ({Capacity} events).");
+        hashing.Transform(record, Dense.AsSpan(Count * DenseWidth, DenseWidth), Rows.AsSpan(Count * TableCount, TableCount));
+        Labels[Count] = record.Label ? 1f : 0f;
+        Count++;
+    }
+
     /// <summary>Appends one transformed event.</summary>
     public void Add(ReadOnlySpan<float> dense, ReadOnlySpan<long> rows, bool label)
     {

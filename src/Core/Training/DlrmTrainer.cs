@@ -64,7 +64,8 @@ public sealed class DlrmTrainer : IDisposable
     }
 
     /// <summary>One optimizer step on a batch. Never reads from the device.</summary>
-    public void TrainStep(FeatureBatch batch)
+    /// <param name="regularizer">An extra differentiable penalty for this step (AMGP's group lasso), or null.</param>
+    public void TrainStep(FeatureBatch batch, Func<Tensor?>? regularizer = null)
     {
         if (batch.Count == 0) return;
         using var scope = NewDisposeScope();
@@ -83,7 +84,8 @@ public sealed class DlrmTrainer : IDisposable
 
         var logits = Model.Forward(dense, embedded);
         var loss = nn.functional.binary_cross_entropy_with_logits(logits, labels);
-        loss.backward();
+        var penalty = regularizer?.Invoke();
+        (penalty is null ? loss : loss + penalty).backward();
 
         var finite = isfinite(loss);
         foreach (var (_, parameter) in Model.Bottom.Parameters().Concat(Model.Top.Parameters()))

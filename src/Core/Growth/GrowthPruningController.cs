@@ -1,0 +1,77 @@
+using Recurring.Core.Model;
+using Recurring.Core.Training;
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Growth;
+
+/// <summary>A prune or a growth, as logs, metrics and the daemon's status report it.</summary>
+public sealed record PhaseChange(long Step, int PhaseIndex, bool Pruned, IReadOnlyList<int> BottomHidden, IReadOnlyList<int> TopHidden);
+
+/// <summary>
+/// Drives a <see cref="GrowthPruningSchedule"/> during training: before each step it brings the MLPs to the width
+/// the step's phase wants. It reads the current state from the model's own widths, so a run restored from a
+/// checkpoint in the middle of a pruned phase continues pruned without pruning twice. Regrown neurons draw their
+/// weights from a generator seeded by (seed, step), so a rerun regrows identically.
+/// </summary>
+public sealed class GrowthPruningController
+{
+    private readonly DlrmModel _model;
+    private readonly NeuronSurgery _surgery;
+    private readonly long _seed;
+
+    public GrowthPruningController(GrowthPruningSchedule schedule, DlrmModel model, MlpOptimizer optimizer, long seed)
+    {
+        Schedule = schedule;
+        _model = model;
+        _surgery = new NeuronSurgery(optimizer);
+        _seed = seed;
+        IsPruned = model.Mlps.Any(mlp => !mlp.Widths.SequenceEqual(mlp.FullWidths));
+    }
+
+    public GrowthPruningSchedule Schedule { get; }
+    public bool IsPruned { get; private set; }
+
+    public event Action<PhaseChange>? PhaseChanged;
+
+    public TrainingPhase PhaseAt(long step) => Schedule.PhaseAt(step);
+
+    public void BeforeStep(long step)
+    {
+        var phase = Schedule.PhaseAt(step);
+        if (phase.Pruned == IsPruned) return;
+        foreach (var mlp in _model.Mlps)
+        {
+            for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
+            {
+                int full = mlp.FullWidths[hidden + 1];
+                if (phase.Pruned)
+                {
+                    using var scope = NewDisposeScope();
+                    _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, Schedule.PrunedWidth(full)));
+                }
+                else
+                {
+                    using var generator = new Generator(GrowthSeed(step, mlp.Name, hidden));
+                    _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale);
+                }
+            }
+        }
+        IsPruned = phase.Pruned;
+        PhaseChanged?.Invoke(new PhaseChange(step, phase.Index, phase.Pruned, _model.Bottom.HiddenWidths, _model.Top.HiddenWidths));
+    }
+
+    /// <summary>The group-lasso term to add to the loss at this step, or null when none applies.</summary>
+    public Tensor? Regularizer(long step)
+    {
+        double strength = Schedule.Options.GroupLassoStrength;
+        if (strength == 0 || !Schedule.PruneFollows(step)) return null;
+        return (NeuronImportance.GroupLasso(_model.Bottom) + NeuronImportance.GroupLasso(_model.Top)) * strength;
+    }
+
+    private ulong GrowthSeed(long step, string mlp, int hidden)
+    {
+        ulong x = unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)(mlp == DlrmModel.BottomName ? 1 : 2) << 56 ^ (ulong)hidden << 48);
+        x ^= x >> 31;
+        return x;
+    }
+}

@@ -1,0 +1,66 @@
+using Recurring.Core.Model;
+using Recurring.Core.Training;
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Growth;
+
+/// <summary>
+/// Structural changes to one hidden layer of an MLP, applied to the weights and, consistently, to the optimizer
+/// state of every tensor that changes shape. Neuron j of hidden layer h is row j of layer h's weight and bias and
+/// column j of layer h+1's weight.
+/// </summary>
+public sealed class NeuronSurgery(MlpOptimizer optimizer)
+{
+    /// <summary>Keeps only the neurons at <paramref name="keep"/> (ascending indices).</summary>
+    public void Prune(Mlp mlp, int hidden, Tensor keep)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        ReplaceHidden(mlp, hidden,
+            incoming => incoming.index_select(0, keep),
+            outgoing => outgoing.index_select(1, keep));
+    }
+
+    /// <summary>
+    /// Appends neurons up to <paramref name="width"/>: small random incoming weights, zero bias, zero outgoing
+    /// weights, so the MLP computes exactly the same function right after growth. Their optimizer state starts at
+    /// zero, as for a fresh parameter.
+    /// </summary>
+    public void Grow(Mlp mlp, int hidden, int width, Generator generator, double initScale)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var weight = mlp.Weight(hidden);
+        int current = (int)weight.shape[0];
+        if (width <= current) return;
+        int added = width - current;
+        long fanIn = weight.shape[1];
+        double spread = initScale * Math.Sqrt(2.0 / (fanIn + mlp.FullWidths[hidden + 1]));
+        var newIncoming = normal(0, spread, [added, fanIn], generator: generator).to(weight.device);
+
+        mlp.SetLayer(hidden,
+            cat([weight, newIncoming], 0),
+            cat([mlp.Bias(hidden), zeros([added], device: weight.device)], 0));
+        var next = mlp.Weight(hidden + 1);
+        mlp.SetLayer(hidden + 1, cat([next, zeros([next.shape[0], added], device: next.device)], 1), mlp.Bias(hidden + 1));
+
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden), s => cat([s, zeros([added, s.shape[1]], device: s.device)], 0));
+        ReshapeState(Mlp.BiasName(mlp.Name, hidden), s => cat([s, zeros([added], device: s.device)], 0));
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden + 1), s => cat([s, zeros([s.shape[0], added], device: s.device)], 1));
+    }
+
+    private void ReplaceHidden(Mlp mlp, int hidden, Func<Tensor, Tensor> rows, Func<Tensor, Tensor> columns)
+    {
+        mlp.SetLayer(hidden, rows(mlp.Weight(hidden)), rows(mlp.Bias(hidden)));
+        mlp.SetLayer(hidden + 1, columns(mlp.Weight(hidden + 1)), mlp.Bias(hidden + 1));
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden), rows);
+        ReshapeState(Mlp.BiasName(mlp.Name, hidden), rows);
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden + 1), columns);
+    }
+
+    private void ReshapeState(string name, Func<Tensor, Tensor> reshape)
+    {
+        var state = optimizer.State(name);
+        if (state is not null) optimizer.SetState(name, reshape(state));
+    }
+}

@@ -1,0 +1,13 @@
+using Recurring.Core.Data;
+
+namespace Recurring.Core.Training;
+
+/// <summary>A finite or endless sequence of labelled click events, read one at a time.</summary>
+public interface IClickEventSource
+{
+    /// <summary>
+    /// Fills <paramref name="into"/> with the next event. <paramref name="trueProbability"/> is the event's real click
+    /// probability when the source knows it (the synthetic teacher), otherwise NaN. Returns false at the end.
+    /// </summary>
+    bool TryRead(CriteoRecord into, out double trueProbability);
+}

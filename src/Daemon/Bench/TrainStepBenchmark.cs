@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Recurring.Core.Data;
+using Recurring.Core.Data.Synthetic;
+using Recurring.Core.Model;
+using Recurring.Core.Training;
+using static TorchSharp.torch;
+
+namespace Recurring.Daemon.Bench;
+
+public sealed record TrainStepMeasurement(int BatchSize, EmbeddingUpdateKind EmbeddingUpdate, int Steps, double Seconds, double SamplesPerSecond);
+
+/// <summary>
+/// Train-step throughput on pre-built batches of synthetic events (no parsing, no I/O): what the trainer alone
+/// can do. Each configuration gets a fresh model, warm-up steps, then timed steps for a minimum duration.
+/// </summary>
+public sealed class TrainStepBenchmark(DlrmConfig config, OptimizerOptions optimizer, Device device, SyntheticClickGenerator generator)
+{
+    public TrainStepMeasurement Measure(int batchSize, EmbeddingUpdateKind update, TimeSpan minimum, int minimumSteps, int warmupSteps = 2)
+    {
+        var hashing = new FeatureHashing(config.RowsPerTable);
+        // A few distinct batches so the embedding rows touched vary from step to step, as in real training.
+        var batches = Enumerable.Range(0, 4).Select(b => Batch(hashing, batchSize, (long)b * batchSize)).ToArray();
+        using var model = new DlrmModel(config, device, seed: 1);
+        using var trainer = new DlrmTrainer(model, optimizer with { EmbeddingUpdate = update });
+        for (int i = 0; i < warmupSteps; i++) trainer.TrainStep(batches[i % batches.Length]);
+        trainer.ReadTotals();
+
+        var clock = Stopwatch.StartNew();
+        int steps = 0;
+        while (steps < minimumSteps || clock.Elapsed < minimum)
+        {
+            trainer.TrainStep(batches[steps % batches.Length]);
+            steps++;
+            if (steps % 8 == 0) trainer.ReadTotals(); // bounds the device queue without syncing every step
+        }
+        trainer.ReadTotals();
+        clock.Stop();
+        return new TrainStepMeasurement(batchSize, update, steps, clock.Elapsed.TotalSeconds, (double)steps * batchSize / clock.Elapsed.TotalSeconds);
+    }
+
+    private FeatureBatch Batch(FeatureHashing hashing, int size, long firstEvent)
+    {
+        var batch = new FeatureBatch(size);
+        var record = new CriteoRecord();
+        for (int i = 0; i < size; i++)
+        {
+            generator.Generate(firstEvent + i, record);
+            batch.Add(record, hashing);
+        }
+        return batch;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Recurring.Core.Data.Synthetic;
+using Recurring.Core.Training;
+using Recurring.Daemon.Bench;
+using Recurring.Daemon.Configuration;
+using Spectre.Console;
+
+namespace Recurring.Daemon.Cli;
+
+/// <summary>`recurring bench ...`: speed figures as ratios measured side by side in one run.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks; each prints a table, and with --json one JSON object.");
+        bench.Subcommands.Add(CreateTrain());
+        return bench;
+    }
+
+    private static Command CreateTrain()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per configuration.", DefaultValueFactory = _ => 10 };
+        var json = CommonOptions.Json();
+        var command = new Command("train", "Train-step samples/s at batch 2048 and 16384, row-wise vs dense-Adagrad embedding updates.") { seconds, json };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(result =>
+        {
+            var settings = CommandSettings.Load(result);
+            if (settings is null) return CommandSettings.InvalidConfiguration;
+            var device = DeviceSelection.Resolve(settings.Training);
+            var benchmark = new TrainStepBenchmark(settings.Model.ToDlrmConfig(), settings.Training.Optimizer, device,
+                new SyntheticClickGenerator(settings.Synthetic));
+            var minimum = TimeSpan.FromSeconds(result.GetValue(seconds));
+            var rows = new List<object>();
+            var table = new Table().AddColumns("batch", "embedding update", "steps", "samples/s", "row-wise / dense");
+            foreach (int batch in new[] { 2048, 16384 })
+            {
+                var rowWise = benchmark.Measure(batch, EmbeddingUpdateKind.RowWiseAdagrad, minimum, minimumSteps: 5);
+                var dense = benchmark.Measure(batch, EmbeddingUpdateKind.DenseAdagrad, minimum, minimumSteps: 3);
+                double ratio = rowWise.SamplesPerSecond / dense.SamplesPerSecond;
+                table.AddRow($"{batch}", "row-wise Adagrad", $"{rowWise.Steps}", $"{rowWise.SamplesPerSecond:N0}", $"{ratio:F1}x");
+                table.AddRow($"{batch}", "dense Adagrad", $"{dense.Steps}", $"{dense.SamplesPerSecond:N0}", "");
+                rows.Add(new { batchSize = batch, rowWiseSamplesPerSecond = rowWise.SamplesPerSecond, denseSamplesPerSecond = dense.SamplesPerSecond, rowWiseOverDense = ratio });
+            }
+            AnsiConsole.Write(table);
+            if (result.GetValue(json))
+                JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), threads = TorchSharp.torch.get_num_threads(), results = rows });
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Recurring.Core.Training;
+using Recurring.Daemon.Configuration;
+using Recurring.Daemon.Offline;
+using Spectre.Console;
+
+namespace Recurring.Daemon.Cli;
+
+/// <summary>`recurring train-offline`: the offline phase on its own, synthetic data by default.</summary>
+public static class TrainOfflineCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Criteo TSV file or folder (default: synthetic data from the hidden teacher)." };
+        var events = new Option<long?>("--events") { Description = "Synthetic training events (default Offline:SyntheticEvents)." };
+        var mode = new Option<string?>("--mode") { Description = "amgp, dense or prune-only (default Offline:Amgp:Mode)." };
+        var output = new Option<string?>("--out") { Description = "Folder for the final full-size model checkpoint." };
+        var json = CommonOptions.Json();
+        var command = new Command("train-offline", "Train the model offline (AMGP by default) and report eval AUC, NE and the Bayes reference.")
+        {
+            data, events, mode, output, json,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellationToken) =>
+        {
+            var overrides = new List<string>();
+            if (result.GetValue(data) is { } d) overrides.Add($"--Offline:Data={d}");
+            if (result.GetValue(events) is { } e) overrides.Add($"--Offline:SyntheticEvents={e}");
+            if (result.GetValue(mode) is { } m) overrides.Add($"--Offline:Amgp:Mode={m}");
+            var settings = CommandSettings.Load(result, overrides);
+            if (settings is null) return Task.FromResult(CommandSettings.InvalidConfiguration);
+            return Task.FromResult(Run(settings, result.GetValue(output), result.GetValue(json), cancellationToken));
+        });
+        return command;
+    }
+
+    private static int Run(RecurringSettings settings, string? outputFolder, bool json, CancellationToken cancellationToken)
+    {
+        var device = DeviceSelection.Resolve(settings.Training);
+        using var setup = OfflineSetup.Create(settings, device, (file, error) =>
+            Console.Error.WriteLine($"skipped {Path.GetFileName(file)}:{error.LineNumber}: {error.Reason}"));
+        Console.WriteLine($"Recurring offline training on {device.type}: {setup.DataDescription}");
+        Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {settings.Offline.Amgp.Mode} " +
+                          $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned), " +
+                          $"held-out set {setup.Evaluation.Count:N0} events");
+
+        var trainer = setup.CreateTrainer();
+        var result = new TrainingProgressDisplay(Console.Out).Run(trainer, setup.Growth, setup.Options.MaxEvents,
+            () => trainer.Run(setup.Source, cancellationToken));
+
+        PrintSummary(result, setup.MalformedLines);
+        if (json) JsonReport.Write(Console.Out, Report(result, setup, device.type.ToString().ToLowerInvariant()));
+        return cancellationToken.IsCancellationRequested ? 130 : 0;
+    }
+
+    private static void PrintSummary(OfflineResult result, long malformed)
+    {
+        var eval = result.FinalEvaluation;
+        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("eval AUC", $"{eval.Model.Auc:F4}");
+        table.AddRow("eval logloss", $"{eval.Model.LogLoss:F4}");
+        table.AddRow("eval NE", $"{eval.Model.NormalizedEntropy:F4}");
+        if (eval.Bayes is { } bayes)
+        {
+            table.AddRow("Bayes AUC (same eval set)", $"{bayes.Auc:F4}");
+            table.AddRow("Bayes logloss", $"{bayes.LogLoss:F4}");
+            table.AddRow("AUC gap to Bayes", $"{bayes.Auc - eval.Model.Auc:F4}");
+        }
+        table.AddRow("samples trained", $"{result.Samples:N0}");
+        table.AddRow("training samples/s", $"{result.SamplesPerSecond:N0}");
+        table.AddRow("MLP FLOPs vs dense", $"{result.Flops.MlpRatioToDense:P1}");
+        table.AddRow("skipped non-finite steps", $"{result.SkippedSteps}");
+        if (malformed > 0) table.AddRow("malformed lines skipped", $"{malformed:N0}");
+        AnsiConsole.Write(table);
+    }
+
+    internal static object Report(OfflineResult result, OfflineSetup setup, string device) => new
+    {
+        device,
+        data = setup.DataDescription,
+        mode = setup.Schedule.Options.Mode,
+        steps = result.Steps,
+        samples = result.Samples,
+        samplesPerSecond = result.SamplesPerSecond,
+        trainingSeconds = result.TrainingTime.TotalSeconds,
+        evalEvents = setup.Evaluation.Count,
+        evalAuc = result.FinalEvaluation.Model.Auc,
+        evalLogLoss = result.FinalEvaluation.Model.LogLoss,
+        evalNe = result.FinalEvaluation.Model.NormalizedEntropy,
+        bayesAuc = result.FinalEvaluation.Bayes?.Auc,
+        bayesLogLoss = result.FinalEvaluation.Bayes?.LogLoss,
+        mlpFlops = result.Flops.MlpFlops,
+        mlpFlopsRatioToDense = result.Flops.MlpRatioToDense,
+        totalFlopsRatioToDense = result.Flops.TotalRatioToDense,
+        skippedSteps = result.SkippedSteps,
+        malformedLines = setup.MalformedLines,
+        parameters = result.ParameterCount,
+        learningCurve = result.LearningCurve.Select(p => new { p.Step, p.Samples, auc = p.Result.Model.Auc, logLoss = p.Result.Model.LogLoss, hiddenNeurons = p.HiddenNeurons }),
+    };
+}

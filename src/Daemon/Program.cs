@@ -1,0 +1,3 @@
+using Recurring.Daemon.Cli;
+
+return await RecurringCli.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,102 @@
+using Recurring.Core.Growth;
+using Recurring.Core.Model;
+using Recurring.Core.Training;
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Tests.Growth;
+
+public class NeuronSurgeryTests
+{
+    private static Mlp SmallMlp() => new("top", [3, 4, 2], reluOnOutput: false, CPU, new Generator(5));
+
+    /// <summary>Trains a few Adagrad steps so every parameter has non-zero optimizer state.</summary>
+    private static MlpOptimizer TrainedOptimizer(Mlp mlp)
+    {
+        var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
+        using var scope = NewDisposeScope();
+        using var apply = tensor(true);
+        for (int i = 0; i < 3; i++)
+        {
+            mlp.Forward(randn(6, 3, generator: new Generator((ulong)i))).square().sum().backward();
+            optimizer.Step(mlp.Parameters(), apply);
+            foreach (var (_, p) in mlp.Parameters()) p.grad = null;
+        }
+        return optimizer;
+    }
+
+    [Fact]
+    public void GrowthLeavesTheFunctionUnchanged()
+    {
+        using var mlp = SmallMlp();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        surgery.Prune(mlp, 0, tensor(new long[] { 1, 3 }));
+        var input = randn(10, 3, generator: new Generator(9));
+        var before = mlp.Forward(input).detach();
+
+        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0);
+
+        Assert.Equal(new[] { 3, 4, 2 }, mlp.Widths);
+        Assert.True(mlp.Forward(input).allclose(before, rtol: 1e-6, atol: 1e-7));
+    }
+
+    [Fact]
+    public void GrowthKeepsTrainedNeuronsAndGivesNewOnesIncomingWeightsOnly()
+    {
+        using var mlp = SmallMlp();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        surgery.Prune(mlp, 0, tensor(new long[] { 0, 2 }));
+        var keptIncoming = mlp.Weight(0).detach().clone();
+
+        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0);
+
+        Assert.True(TensorAssert.Identical(mlp.Weight(0).narrow(0, 0, 2), keptIncoming));
+        Assert.True(mlp.Weight(0).narrow(0, 2, 2).abs().sum().item<float>() > 0);
+        Assert.Equal(0, mlp.Weight(1).narrow(1, 2, 2).count_nonzero().item<long>());
+    }
+
+    [Fact]
+    public void PruningRemovesTheLeastImportantNeurons()
+    {
+        using var mlp = new Mlp("bottom", [2, 3, 1], reluOnOutput: true, CPU);
+        using var scope = NewDisposeScope();
+        // Neuron importances (in-norm x out-norm): 0 -> 1x1 = 1, 1 -> 2x3 = 6, 2 -> 5x0.1 = 0.5.
+        mlp.SetLayer(0, tensor(new float[] { 1, 0, 0, 2, 3, 4 }, [3, 2]), tensor(new float[] { 0, 0, 0 }));
+        mlp.SetLayer(1, tensor(new float[] { 1, 3, 0.1f }, [1, 3]), tensor(new float[] { 0 }));
+        using var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
+
+        var keep = NeuronImportance.MostImportant(mlp, 0, 2);
+        new NeuronSurgery(optimizer).Prune(mlp, 0, keep);
+
+        Assert.Equal(new long[] { 0, 1 }, keep.data<long>().ToArray());
+        Assert.Equal(new float[] { 1, 3 }, mlp.Weight(1).data<float>().ToArray());
+    }
+
+    [Fact]
+    public void OptimizerStateFollowsTheWeightsThroughPruneAndGrow()
+    {
+        using var mlp = SmallMlp();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        var incomingState = optimizer.State("top.0.weight")!.clone();
+        var biasState = optimizer.State("top.0.bias")!.clone();
+        var outgoingState = optimizer.State("top.1.weight")!.clone();
+        var keep = tensor(new long[] { 1, 3 });
+
+        surgery.Prune(mlp, 0, keep);
+        Assert.True(TensorAssert.Identical(optimizer.State("top.0.weight")!, incomingState.index_select(0, keep)));
+        Assert.True(TensorAssert.Identical(optimizer.State("top.0.bias")!, biasState.index_select(0, keep)));
+        Assert.True(TensorAssert.Identical(optimizer.State("top.1.weight")!, outgoingState.index_select(1, keep)));
+
+        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0);
+        foreach (var (name, parameter) in mlp.Parameters())
+            Assert.Equal(parameter.shape, optimizer.State(name)!.shape);
+        Assert.True(TensorAssert.Identical(optimizer.State("top.0.weight")!.narrow(0, 0, 2), incomingState.index_select(0, keep)));
+        Assert.Equal(0, optimizer.State("top.0.weight")!.narrow(0, 2, 2).count_nonzero().item<long>());
+        Assert.Equal(0, optimizer.State("top.1.weight")!.narrow(1, 2, 2).count_nonzero().item<long>());
+    }
+}

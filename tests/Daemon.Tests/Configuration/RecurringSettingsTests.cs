@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Recurring.Daemon.Configuration;
+
+namespace Recurring.Daemon.Tests.Configuration;
+
+public class RecurringSettingsTests
+{
+    private static RecurringSettings Bind(params (string Key, string Value)[] values) =>
+        RecurringSettings.Bind(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build());
+
+    [Fact]
+    public void ConfiguredLayerListsReplaceTheDefaultsInsteadOfExtendingThem()
+    {
+        var settings = Bind(("Model:BottomLayers:0", "13"), ("Model:BottomLayers:1", "32"), ("Model:BottomLayers:2", "16"));
+        Assert.Equal(new[] { 13, 32, 16 }, settings.Model.ToDlrmConfig().BottomLayers);
+    }
+
+    [Fact]
+    public void DefaultsApplyWhenNothingIsConfigured()
+    {
+        var settings = Bind();
+        Assert.Equal(new[] { 13, 512, 256, 64, 16 }, settings.Model.ToDlrmConfig().BottomLayers);
+        Assert.Empty(settings.Validate());
+    }
+
+    [Fact]
+    public void ConfiguredSyntheticCardinalitiesReplaceTheDefaults()
+    {
+        var values = Enumerable.Range(0, 26).Select(i => ($"Synthetic:CategoricalCardinalities:{i}", "7")).ToArray();
+        var settings = Bind(values);
+        Assert.Equal(Enumerable.Repeat(7, 26), settings.Synthetic.CategoricalCardinalities);
+        Assert.Empty(settings.Validate());
+    }
+
+    [Fact]
+    public void EveryInvalidKeyGetsItsOwnLineNamingIt()
+    {
+        var errors = Bind(("Training:BatchSize", "0"), ("Training:Device", "tpu"), ("Offline:Amgp:KeepFraction", "1.5")).Validate();
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("Training:BatchSize"));
+        Assert.Contains(errors, e => e.StartsWith("Training:Device"));
+        Assert.Contains(errors, e => e.StartsWith("Offline:Amgp:KeepFraction"));
+    }
+}
