@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Configuration;
+using Recurring.Daemon.Configuration;
 
 namespace Recurring.Daemon.Tests.Deployment;
 
 /// <summary>
 /// The chart passes librdkafka secrets as RECURRING_Kafka__Properties__sasl.password. This pins down that the
-/// .NET environment-variable configuration keeps the '.' in the key and maps '__' to ':'.
+/// daemon's configuration keeps the '.' in the key and maps '__' to ':'.
 /// </summary>
 public sealed class EnvironmentVariableConfigurationTests
 {
@@ -16,7 +16,7 @@ public sealed class EnvironmentVariableConfigurationTests
         Environment.SetEnvironmentVariable(variable, "from-the-secret");
         try
         {
-            var configuration = new ConfigurationBuilder().AddEnvironmentVariables("RECURRING_").Build();
+            var configuration = RecurringConfiguration.Build();
 
             Assert.Equal("from-the-secret", configuration.GetSection("Kafka:Properties")["sasl.password"]);
         }
