@@ -14,7 +14,7 @@ public sealed class DlrmModel : IDisposable
         Config = config;
         Device = device;
         var generator = new Generator((ulong)seed);
-        Embeddings = new FusedEmbeddingCollection(config.RowsPerTable, config.EmbeddingDim, device, generator);
+        Embeddings = new FusedEmbeddingCollection(config.RowsPerTable, config.EmbeddingDim, device, generator, config.EmbeddingInitBound);
         Bottom = new Mlp(BottomName, config.BottomLayers, reluOnOutput: true, device, generator);
         Top = new Mlp(TopName, config.TopLayers, reluOnOutput: false, device, generator);
         Interaction = new DotInteraction(config.InteractionFeatures, device);

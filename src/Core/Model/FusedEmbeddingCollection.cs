@@ -13,7 +13,8 @@ public sealed class FusedEmbeddingCollection : IDisposable
     private readonly long[] _offsets;
     private readonly Tensor _offsetsOnDevice;
 
-    public FusedEmbeddingCollection(IReadOnlyList<int> rowsPerTable, int dim, Device device, Generator? generator = null)
+    /// <param name="initBound">Rows start uniform in [-initBound, initBound].</param>
+    public FusedEmbeddingCollection(IReadOnlyList<int> rowsPerTable, int dim, Device device, Generator? generator = null, double initBound = 0.2)
     {
         RowsPerTable = rowsPerTable.ToArray();
         Dim = dim;
@@ -23,10 +24,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
         _offsetsOnDevice = tensor(_offsets, device: device);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        // DLRM's initialisation, per table: U(-sqrt(1/rows), sqrt(1/rows)).
-        var bounds = rowsPerTable.Select(r => (float)Math.Sqrt(1.0 / r)).ToArray();
-        var bound = tensor(bounds).repeat_interleave(tensor(rowsPerTable.Select(r => (long)r).ToArray())).unsqueeze(1);
-        var weight = (rand([TotalRows, dim], generator: generator) * 2 - 1) * bound;
+        var weight = (rand([TotalRows, dim], generator: generator) * 2 - 1) * initBound;
         Weight = weight.to(device).DetachFromDisposeScope();
     }
 

@@ -19,7 +19,7 @@ public enum EmbeddingUpdateKind
 public sealed record OptimizerOptions
 {
     public MlpOptimizerKind Mlp { get; init; } = MlpOptimizerKind.Adagrad;
-    public double MlpLearningRate { get; init; } = 0.02;
+    public double MlpLearningRate { get; init; } = 0.003;
     public EmbeddingUpdateKind EmbeddingUpdate { get; init; } = EmbeddingUpdateKind.RowWiseAdagrad;
     public double EmbeddingLearningRate { get; init; } = 0.05;
 

@@ -12,6 +12,9 @@ public sealed class ModelOptions
     /// <summary>Rows of each of the 26 embedding tables.</summary>
     public int RowsPerTable { get; set; } = 100_000;
 
+    /// <summary>Embedding rows start uniform in [-bound, bound].</summary>
+    public double EmbeddingInitBound { get; set; } = 0.2;
+
     // Null until configured: the configuration binder appends configured array items to a non-empty default
     // instead of replacing it, so the defaults are applied after binding.
     public int[]? BottomLayers { get; set; }
@@ -23,6 +26,7 @@ public sealed class ModelOptions
         return new()
         {
             EmbeddingDim = EmbeddingDim,
+            EmbeddingInitBound = EmbeddingInitBound,
             RowsPerTable = Enumerable.Repeat(RowsPerTable, DlrmConfig.CategoricalFeatures).ToArray(),
             BottomLayers = BottomLayers ?? defaults.BottomLayers,
             TopHidden = TopHidden ?? defaults.TopHidden,
