@@ -1,5 +1,8 @@
+using System.ComponentModel;
+
 namespace Recurring.Core.Growth;
 
+[TypeConverter(typeof(KebabCaseEnumConverter<AmgpMode>))]
 public enum AmgpMode
 {
     /// <summary>Alternate pruned and full-width phases, ending full width.</summary>

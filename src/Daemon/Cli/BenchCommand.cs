@@ -14,7 +14,37 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks; each prints a table, and with --json one JSON object.");
         bench.Subcommands.Add(CreateTrain());
+        bench.Subcommands.Add(CreateAmgp());
         return bench;
+    }
+
+    private static Command CreateAmgp()
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Seeds (data and model) to average over.", DefaultValueFactory = _ => 3 };
+        var events = new Option<long>("--events") { Description = "Training events per run.", DefaultValueFactory = _ => 1_000_000 };
+        var chart = new Option<string>("--chart") { Description = "PNG chart of hidden width and eval AUC over steps.", DefaultValueFactory = _ => "amgp.png" };
+        var json = CommonOptions.Json();
+        var command = new Command("amgp", "Dense vs AMGP vs prune-only on the same data: AUC, FLOPs, wall time, parameters.") { seeds, events, chart, json };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellationToken) =>
+        {
+            var baseSettings = CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25"]);
+            if (baseSettings is null) return Task.FromResult(CommandSettings.InvalidConfiguration);
+            var device = DeviceSelection.Resolve(baseSettings.Training);
+            var benchmark = new AmgpBenchmark(overrides => CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25", .. overrides])!, device);
+            var seedList = Enumerable.Range(1, Math.Max(1, result.GetValue(seeds))).Select(s => (long)s).ToArray();
+            var runs = benchmark.Run(seedList, result.GetValue(events), Console.WriteLine, cancellationToken);
+
+            var summary = AmgpSummary.From(runs);
+            AnsiConsole.Write(summary.ToTable());
+            var chartPath = Path.GetFullPath(result.GetValue(chart)!);
+            AmgpChart.Save(runs, chartPath);
+            Console.WriteLine($"chart: {chartPath}");
+            if (result.GetValue(json))
+                JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), events = result.GetValue(events), seeds = seedList, chart = chartPath, modes = summary.Rows });
+            return Task.FromResult(0);
+        });
+        return command;
     }
 
     private static Command CreateTrain()

@@ -43,4 +43,21 @@ public class RecurringSettingsTests
         Assert.Contains(errors, e => e.StartsWith("Training:Device"));
         Assert.Contains(errors, e => e.StartsWith("Offline:Amgp:KeepFraction"));
     }
+
+    [Theory]
+    [InlineData("prune-only", Recurring.Core.Growth.AmgpMode.PruneOnly)]
+    [InlineData("PruneOnly", Recurring.Core.Growth.AmgpMode.PruneOnly)]
+    [InlineData("amgp", Recurring.Core.Growth.AmgpMode.Amgp)]
+    public void AmgpModeAcceptsKebabAndPascalCase(string text, Recurring.Core.Growth.AmgpMode expected)
+    {
+        Assert.Equal(expected, Bind(("Offline:Amgp:Mode", text)).Offline.Amgp.Mode);
+    }
+
+    [Fact]
+    public void AnUnknownAmgpModeNamesTheKeyAndTheAcceptedValues()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Bind(("Offline:Amgp:Mode", "sparse")));
+        Assert.Contains("Offline:Amgp:Mode", error.Message);
+        Assert.Contains("prune-only", error.ToString());
+    }
 }
