@@ -24,11 +24,11 @@ public enum AmgpMode
 public sealed record AmgpOptions
 {
     public AmgpMode Mode { get; init; } = AmgpMode.Amgp;
-    public int WarmupSteps { get; init; } = 150;
+    public int WarmupSteps { get; init; } = 100;
     public double KeepFraction { get; init; } = 0.5;
-    public int PrunedSteps { get; init; } = 250;
+    public int PrunedSteps { get; init; } = 200;
     public int DenseSteps { get; init; } = 50;
-    public int FinalDenseSteps { get; init; } = 150;
+    public int FinalDenseSteps { get; init; } = 100;
 
     /// <summary>
     /// Strength of a group-lasso penalty on whole neurons during each dense phase that precedes a prune, pushing

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Core.Growth;
 using Recurring.Core.Training;
 using Recurring.Daemon.Bench;
 using Recurring.Daemon.Configuration;
@@ -26,13 +27,15 @@ public static class BenchCommand
         var json = CommonOptions.Json();
         var command = new Command("amgp", "Dense vs AMGP vs prune-only on the same data: AUC, FLOPs, wall time, parameters.") { seeds, events, chart, json };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((result, cancellationToken) =>
+        command.SetAction((result, cancellationToken) => Task.FromResult(CommandSettings.Guard(() =>
         {
             var baseSettings = CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25"]);
-            if (baseSettings is null) return Task.FromResult(CommandSettings.InvalidConfiguration);
+            if (baseSettings is null) return CommandSettings.InvalidConfiguration;
             var device = DeviceSelection.Resolve(baseSettings.Training);
             var benchmark = new AmgpBenchmark(overrides => CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25", .. overrides])!, device);
             var seedList = Enumerable.Range(1, Math.Max(1, result.GetValue(seeds))).Select(s => (long)s).ToArray();
+            foreach (var mode in AmgpBenchmark.Modes)
+                GrowthPruningSchedule.Create(baseSettings.Offline.Amgp with { Mode = mode }, (result.GetValue(events) + baseSettings.Training.BatchSize - 1) / baseSettings.Training.BatchSize);
             var runs = benchmark.Run(seedList, result.GetValue(events), Console.WriteLine, cancellationToken);
 
             var summary = AmgpSummary.From(runs);
@@ -42,8 +45,8 @@ public static class BenchCommand
             Console.WriteLine($"chart: {chartPath}");
             if (result.GetValue(json))
                 JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), events = result.GetValue(events), seeds = seedList, chart = chartPath, modes = summary.Rows });
-            return Task.FromResult(0);
-        });
+            return 0;
+        })));
         return command;
     }
 
@@ -53,7 +56,7 @@ public static class BenchCommand
         var json = CommonOptions.Json();
         var command = new Command("train", "Train-step samples/s at batch 2048 and 16384, row-wise vs dense-Adagrad embedding updates.") { seconds, json };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(result =>
+        command.SetAction(result => CommandSettings.Guard(() =>
         {
             var settings = CommandSettings.Load(result);
             if (settings is null) return CommandSettings.InvalidConfiguration;
@@ -76,7 +79,7 @@ public static class BenchCommand
             if (result.GetValue(json))
                 JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), threads = TorchSharp.torch.get_num_threads(), results = rows });
             return 0;
-        });
+        }));
         return command;
     }
 }

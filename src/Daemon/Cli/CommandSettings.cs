@@ -8,6 +8,23 @@ public static class CommandSettings
 {
     public const int InvalidConfiguration = 2;
 
+    /// <summary>
+    /// Runs a command body, turning the errors a user can fix (bad values, missing or malformed files) into one
+    /// line and exit code 2 instead of a stack trace. Anything else is a bug and propagates.
+    /// </summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return InvalidConfiguration;
+        }
+    }
+
     public static RecurringSettings? Load(ParseResult result, IEnumerable<string>? extraOverrides = null)
     {
         var configuration = RecurringConfiguration.Build([.. extraOverrides ?? [], .. CommonOptions.ConfigurationOverrides(result)]);

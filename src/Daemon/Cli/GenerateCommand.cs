@@ -26,37 +26,34 @@ public static class GenerateCommand
             events, seed, start, output, probabilities, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetAction((result, cancellationToken) => Task.FromResult(CommandSettings.Guard(() =>
         {
             var overrides = result.GetValue(seed) is { } s ? new[] { $"--Synthetic:Seed={s}" } : [];
             var settings = CommandSettings.Load(result, overrides);
             if (settings is null) return CommandSettings.InvalidConfiguration;
             long count = result.GetValue(events);
-            if (count < 1)
-            {
-                await Console.Error.WriteLineAsync("--events must be at least 1.");
-                return 1;
-            }
-            var report = await GenerateAsync(new SyntheticClickGenerator(settings.Synthetic), result.GetValue(start), count,
+            if (count < 1 || count > Array.MaxLength) throw new ArgumentException($"--events must lie between 1 and {Array.MaxLength}, not {count}.");
+            if (result.GetValue(start) < 0) throw new ArgumentException("--start must be 0 or more.");
+            var report = Generate(new SyntheticClickGenerator(settings.Synthetic), result.GetValue(start), count,
                 result.GetValue(output)!, result.GetValue(probabilities), cancellationToken);
             Console.WriteLine($"wrote {report.Events:N0} events to {report.Out}: click rate {report.ClickRate:P2}, " +
                               $"Bayes AUC {report.BayesAuc:F4}, Bayes logloss {report.BayesLogLoss:F4} ({report.Seconds:F1} s)");
             if (result.GetValue(json)) JsonReport.Write(Console.Out, report);
             return 0;
-        });
+        })));
         return command;
     }
 
     public sealed record GenerateReport(long Events, long Clicks, double ClickRate, double BayesAuc, double BayesLogLoss, double Seconds, string Out, string? Probabilities);
 
-    private static async Task<GenerateReport> GenerateAsync(SyntheticClickGenerator generator, long first, long count, string output,
+    private static GenerateReport Generate(SyntheticClickGenerator generator, long first, long count, string output,
         string? probabilitiesPath, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var record = new CriteoRecord();
         var probabilities = new float[count];
         var labels = new float[count];
-        await using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         using (var writer = new CriteoTsvWriter(file, leaveOpen: true))
         {
             for (long i = 0; i < count; i++)
@@ -67,19 +64,19 @@ public static class GenerateCommand
                 writer.Write(record);
             }
         }
-        if (probabilitiesPath is not null) await WriteProbabilitiesAsync(probabilitiesPath, probabilities, cancellationToken);
+        if (probabilitiesPath is not null) WriteProbabilities(probabilitiesPath, probabilities);
 
         var bayes = ClickMetrics.Compute(probabilities, labels);
         return new GenerateReport(count, (long)labels.Sum(l => (double)l), bayes.ClickRate, bayes.Auc, bayes.LogLoss,
             clock.Elapsed.TotalSeconds, Path.GetFullPath(output), probabilitiesPath is null ? null : Path.GetFullPath(probabilitiesPath));
     }
 
-    private static async Task WriteProbabilitiesAsync(string path, float[] probabilities, CancellationToken cancellationToken)
+    private static void WriteProbabilities(string path, float[] probabilities)
     {
         var bytes = new byte[probabilities.Length * sizeof(float)];
         for (int i = 0; i < probabilities.Length; i++)
             BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), probabilities[i]);
-        await File.WriteAllBytesAsync(path, bytes, cancellationToken);
+        File.WriteAllBytes(path, bytes);
     }
 
     /// <summary>Reads a file written by --probabilities.</summary>

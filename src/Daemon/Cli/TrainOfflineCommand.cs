@@ -29,7 +29,7 @@ public static class TrainOfflineCommand
             if (result.GetValue(mode) is { } m) overrides.Add($"--Offline:Amgp:Mode={m}");
             var settings = CommandSettings.Load(result, overrides);
             if (settings is null) return Task.FromResult(CommandSettings.InvalidConfiguration);
-            return Task.FromResult(Run(settings, result.GetValue(output), result.GetValue(json), cancellationToken));
+            return Task.FromResult(CommandSettings.Guard(() => Run(settings, result.GetValue(output), result.GetValue(json), cancellationToken)));
         });
         return command;
     }
