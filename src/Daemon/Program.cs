@@ -1,3 +1,5 @@
+using Recurring.Core;
 using Recurring.Daemon.Cli;
 
+ReproducibleMath.EnableBeforeTorchLoads();
 return await RecurringCli.Build().Parse(args).InvokeAsync();

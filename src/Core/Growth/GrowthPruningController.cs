@@ -1,5 +1,6 @@
 using Recurring.Core.Model;
 using Recurring.Core.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Growth;
@@ -65,7 +66,8 @@ public sealed class GrowthPruningController
     {
         double strength = Schedule.Options.GroupLassoStrength;
         if (strength == 0 || !Schedule.PruneFollows(step)) return null;
-        return (NeuronImportance.GroupLasso(_model.Bottom) + NeuronImportance.GroupLasso(_model.Top)) * strength;
+        using var scale = strength.ToScalar();
+        return (NeuronImportance.GroupLasso(_model.Bottom) + NeuronImportance.GroupLasso(_model.Top)).mul(scale);
     }
 
     private ulong GrowthSeed(long step, string mlp, int hidden)

@@ -1,4 +1,5 @@
 using Recurring.Core.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Growth;
@@ -32,11 +33,13 @@ public static class NeuronImportance
     /// </summary>
     public static Tensor GroupLasso(Mlp mlp)
     {
+        // The small floor keeps the gradient of sqrt finite for a neuron that is already exactly zero.
+        using var floor = 1e-12.ToScalar();
         var total = zeros([], device: mlp.Weight(0).device);
         for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
         {
             var squares = mlp.Weight(hidden).square().sum(dim: 1) + mlp.Bias(hidden).square() + mlp.Weight(hidden + 1).square().sum(dim: 0);
-            total = total + squares.add(1e-12).sqrt().sum();
+            total = total + squares.add(floor).sqrt().sum();
         }
         return total;
     }

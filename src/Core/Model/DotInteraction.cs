@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Model;
@@ -15,7 +16,8 @@ public sealed class DotInteraction : IDisposable
         Features = features;
         using var scope = NewDisposeScope();
         var pairs = tril_indices(features, features, offset: -1);
-        _lowerTriangle = (pairs[0] * features + pairs[1]).to(device).DetachFromDisposeScope();
+        using var width = features.ToScalar();
+        _lowerTriangle = pairs[0].mul(width).add(pairs[1]).to(device).DetachFromDisposeScope();
     }
 
     public int Features { get; }

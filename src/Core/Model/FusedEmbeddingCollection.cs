@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Model;
@@ -12,6 +13,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
 
     private readonly long[] _offsets;
     private readonly Tensor _offsetsOnDevice;
+    private readonly Scalar _one = 1.ToScalar(); // long-lived: see MlpOptimizer
 
     /// <param name="initBound">Rows start uniform in [-initBound, initBound].</param>
     public FusedEmbeddingCollection(IReadOnlyList<int> rowsPerTable, int dim, Device device, Generator? generator = null, double initBound = 0.2)
@@ -24,8 +26,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
         _offsetsOnDevice = tensor(_offsets, device: device);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var weight = (rand([TotalRows, dim], generator: generator) * 2 - 1) * initBound;
-        Weight = weight.to(device).DetachFromDisposeScope();
+        Weight = empty([TotalRows, dim]).uniform_(-initBound, initBound, generator).to(device).DetachFromDisposeScope();
     }
 
     public IReadOnlyList<int> RowsPerTable { get; }
@@ -59,7 +60,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
         var (sorted, order) = flat.sort();
         var startsRun = ones_like(sorted, dtype: ScalarType.Bool);
         startsRun.narrow(0, 1, sorted.shape[0] - 1).copy_(sorted.narrow(0, 1, sorted.shape[0] - 1).ne(sorted.narrow(0, 0, sorted.shape[0] - 1)));
-        var slotOfSorted = startsRun.cumsum(0, ScalarType.Int64).sub_(1);
+        var slotOfSorted = startsRun.cumsum(0, ScalarType.Int64).sub_(_one);
         var slotOfLookup = empty_like(flat).scatter_(0, order, slotOfSorted);
         var distinctRows = sorted.clone().scatter_(0, slotOfSorted, sorted);
         var values = Weight.index_select(0, distinctRows).requires_grad_(true);
@@ -81,6 +82,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
     {
         Weight.Dispose();
         _offsetsOnDevice.Dispose();
+        _one.Dispose();
     }
 }
 

@@ -100,8 +100,9 @@ public sealed class DlrmTrainer : IDisposable
         using (no_grad())
         {
             _skippedSteps.add_(finite.logical_not().to(ScalarType.Int64));
-            _lossSum.add_(where(finite, loss.detach().to(ScalarType.Float64) * batch.Count, 0.0));
-            _lossSamples.add_(where(finite, batch.Count, 0L).to(ScalarType.Int64));
+            using var count = tensor((long)batch.Count, device: Model.Device);
+            _lossSum.add_(StepGate.Gate(loss.detach().to(ScalarType.Float64), finite).mul(count));
+            _lossSamples.add_(finite.to(ScalarType.Int64).mul(count));
         }
         _steps++;
         _samples += batch.Count;
@@ -131,10 +132,11 @@ public sealed class DlrmTrainer : IDisposable
 
     private (Tensor Dense, Tensor Rows, Tensor Labels) ToDevice(FeatureBatch batch)
     {
+        // Whole buffers narrowed to the batch: no managed copy per step, which also keeps GC pressure low.
         int count = batch.Count;
-        var dense = tensor(batch.Dense.AsSpan(0, count * FeatureBatch.DenseWidth).ToArray(), [count, FeatureBatch.DenseWidth]);
-        var rows = tensor(batch.Rows.AsSpan(0, count * FeatureBatch.TableCount).ToArray(), [count, FeatureBatch.TableCount]);
-        var labels = tensor(batch.Labels.AsSpan(0, count).ToArray(), [count]);
+        var dense = tensor(batch.Dense, [batch.Capacity, FeatureBatch.DenseWidth]).narrow(0, 0, count);
+        var rows = tensor(batch.Rows, [batch.Capacity, FeatureBatch.TableCount]).narrow(0, 0, count);
+        var labels = tensor(batch.Labels, [batch.Capacity]).narrow(0, 0, count);
         var device = Model.Device;
         return (dense.to(device), rows.to(device), labels.to(device));
     }

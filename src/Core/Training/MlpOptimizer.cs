@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Training;
@@ -10,11 +11,19 @@ public sealed class MlpOptimizer : IDisposable
 {
     private readonly Dictionary<string, Tensor> _accumulators = new();
 
+    // Held for the optimizer's lifetime: TorchSharp passes a Scalar's native handle without keeping the managed
+    // object alive, so a temporary one could be finalized mid-call (seen as a corrupted Scalar in libtorch).
+    private readonly Scalar _negativeLearningRate;
+    private readonly Scalar _epsilon;
+    private readonly Scalar _one = 1.ToScalar();
+
     public MlpOptimizer(MlpOptimizerKind kind, double learningRate, double epsilon)
     {
         Kind = kind;
         LearningRate = learningRate;
         Epsilon = epsilon;
+        _negativeLearningRate = (-learningRate).ToScalar();
+        _epsilon = epsilon.ToScalar();
     }
 
     public MlpOptimizerKind Kind { get; }
@@ -33,15 +42,15 @@ public sealed class MlpOptimizer : IDisposable
             using var scope = NewDisposeScope();
             var grad = parameter.grad;
             if (grad is null) continue;
-            var safe = where(apply, grad, 0f);
+            var safe = StepGate.Gate(grad, apply);
             if (Kind == MlpOptimizerKind.Sgd)
             {
-                parameter.add_(safe, alpha: -LearningRate);
+                parameter.add_(safe, alpha: _negativeLearningRate);
                 continue;
             }
             var accumulator = AccumulatorFor(name, parameter);
-            accumulator.addcmul_(safe, safe, 1);
-            parameter.addcdiv_(safe, accumulator.sqrt().add_(Epsilon), -LearningRate);
+            accumulator.addcmul_(safe, safe, _one);
+            parameter.addcdiv_(safe, accumulator.sqrt().add_(_epsilon), _negativeLearningRate);
         }
     }
 
@@ -74,5 +83,8 @@ public sealed class MlpOptimizer : IDisposable
     {
         foreach (var state in _accumulators.Values) state.Dispose();
         _accumulators.Clear();
+        _negativeLearningRate.Dispose();
+        _epsilon.Dispose();
+        _one.Dispose();
     }
 }

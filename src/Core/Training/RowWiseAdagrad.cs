@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Training;
@@ -10,10 +11,17 @@ public sealed class RowWiseAdagrad : IDisposable
 {
     public const string StateName = "embeddings.rowwise_adagrad";
 
+    // Long-lived for the reason given in MlpOptimizer.
+    private readonly Scalar _negativeLearningRate;
+    private readonly Scalar _epsilon;
+    private readonly Scalar _one = 1.ToScalar();
+
     public RowWiseAdagrad(long rows, double learningRate, double epsilon, Device device)
     {
         LearningRate = learningRate;
         Epsilon = epsilon;
+        _negativeLearningRate = (-learningRate).ToScalar();
+        _epsilon = epsilon.ToScalar();
         Accumulator = zeros([rows], device: device);
     }
 
@@ -29,10 +37,10 @@ public sealed class RowWiseAdagrad : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var safe = where(apply, gradient, 0f);
-        Accumulator.index_add_(0, rows, safe.square().mean([1]), 1);
-        var denominator = Accumulator.index_select(0, rows).sqrt_().add_(Epsilon).unsqueeze(1);
-        weight.index_add_(0, rows, safe.div(denominator), -LearningRate);
+        var safe = StepGate.Gate(gradient, apply);
+        Accumulator.index_add_(0, rows, safe.square().mean([1]), _one);
+        var denominator = Accumulator.index_select(0, rows).sqrt_().add_(_epsilon).unsqueeze(1);
+        weight.index_add_(0, rows, safe.div(denominator), _negativeLearningRate);
     }
 
     /// <summary>Replaces the accumulator (checkpoint restore); takes ownership.</summary>
@@ -45,5 +53,11 @@ public sealed class RowWiseAdagrad : IDisposable
         if (!ReferenceEquals(old, Accumulator)) old.Dispose();
     }
 
-    public void Dispose() => Accumulator.Dispose();
+    public void Dispose()
+    {
+        Accumulator.Dispose();
+        _negativeLearningRate.Dispose();
+        _epsilon.Dispose();
+        _one.Dispose();
+    }
 }

@@ -84,4 +84,34 @@ public class DlrmTrainerTests
         Assert.False(TensorAssert.Identical(model.Embeddings.Weight.detach(), before));
         Assert.Equal(0, trainer.ReadTotals().SkippedSteps);
     }
+
+    private static List<Tensor> TrainTwentySteps()
+    {
+        using var model = new DlrmModel(DlrmModelTests.SmallConfig(), CPU, seed: 1);
+        using var trainer = new DlrmTrainer(model, new OptimizerOptions());
+        for (int step = 0; step < 20; step++) trainer.TrainStep(BatchUsingRowsBelow(maxRow: 9, count: 32, seed: step));
+        return model.NamedTensors().Select(p => p.Value.detach().clone()).ToList();
+    }
+
+    [Fact]
+    public async Task ConcurrentGarbageCollectionDoesNotChangeTraining()
+    {
+        // TorchSharp hands native handles of temporary Scalars to libtorch without keeping them alive; a
+        // finalizer running mid-call corrupts the value. The trainer must hold every Scalar it uses.
+        var undisturbed = TrainTwentySteps();
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        var disturbed = TrainTwentySteps();
+        stop.Cancel();
+        await collector;
+
+        Assert.All(undisturbed.Zip(disturbed), pair => Assert.True(TensorAssert.Identical(pair.First, pair.Second)));
+    }
 }
