@@ -8,6 +8,8 @@ namespace Recurring.Checkpointing;
 /// </summary>
 public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
 {
+    private const int ConcurrentHashingBytes = 1 << 20;
+
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     /// <summary>Bytes that have passed through so far.</summary>
@@ -22,10 +24,31 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => Count; set => throw new NotSupportedException(); }
 
-    public override void Write(ReadOnlySpan<byte> buffer)
+    public override unsafe void Write(ReadOnlySpan<byte> buffer)
     {
-        inner.Write(buffer);
-        Passed(buffer);
+        if (buffer.Length < ConcurrentHashingBytes)
+        {
+            inner.Write(buffer);
+            Passed(buffer);
+            return;
+        }
+        // SHA-256 (about 1.7 GB/s on one core) costs as much as copying into the page cache, so a large block is
+        // hashed on another core while this one writes it.
+        fixed (byte* start = buffer)
+        {
+            var address = (IntPtr)start;
+            int length = buffer.Length;
+            var hashing = Task.Run(() => Passed(new ReadOnlySpan<byte>((void*)address, length)));
+            try
+            {
+                inner.Write(buffer);
+            }
+            finally
+            {
+                // The hash reads the caller's memory, which is only ours until this call returns.
+                hashing.Wait();
+            }
+        }
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));

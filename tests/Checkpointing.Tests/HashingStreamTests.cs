@@ -17,6 +17,16 @@ public class HashingStreamTests
     }
 
     [Fact]
+    public void LargeWritesHashedOnAnotherCoreGiveTheSameHash()
+    {
+        var large = Enumerable.Range(0, 3 << 20).Select(i => (byte)(i * 7)).ToArray();
+        using var hashing = new HashingStream(new MemoryStream());
+        hashing.Write(large.AsSpan(0, 1 << 20));
+        hashing.Write(large.AsSpan(1 << 20));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(large)), hashing.Sha256());
+    }
+
+    [Fact]
     public async Task ReadsAreHashedAndCounted()
     {
         await using var hashing = new HashingStream(new MemoryStream(Bytes));
