@@ -276,7 +276,7 @@ public sealed partial class CheckpointManager
     {
         var manifest = await RetryAsync(async ct =>
         {
-            await using var stream = await _store.OpenReadAsync(id, CheckpointFiles.Manifest, ct);
+            await using var stream = await OpenAsync(id, CheckpointFiles.Manifest, ct);
             return await ManifestJson.ReadAsync(stream, ct);
         }, cancellationToken);
         if (manifest.Id != id) throw new InvalidDataException($"manifest.json belongs to {manifest.Id}, not {id}.");
@@ -290,7 +290,7 @@ public sealed partial class CheckpointManager
     private Task ReadVerifiedAsync(string id, CheckpointFile file, Action<Stream>? consume, CancellationToken cancellationToken) =>
         RetryAsync(async ct =>
         {
-            await using var stream = await _store.OpenReadAsync(id, file.Name, ct);
+            await using var stream = await OpenAsync(id, file.Name, ct);
             if (stream.CanSeek && stream.Length != file.Bytes)
                 throw new InvalidDataException($"{file.Name} is {stream.Length} bytes, but the manifest says {file.Bytes}: it was truncated or replaced.");
             await using var hashing = new HashingStream(stream, leaveOpen: true);
@@ -301,6 +301,18 @@ public sealed partial class CheckpointManager
             if (!string.Equals(hashing.Sha256(), file.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{file.Name} does not match its SHA-256: the file is corrupt.");
         }, cancellationToken).AsTask();
+
+    private async Task<Stream> OpenAsync(string id, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.OpenReadAsync(id, file, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidDataException($"{file} is missing: the checkpoint is incomplete.");
+        }
+    }
 
     /// <summary>Checkpoints newest first, by folder name; temporary and foreign folders are not checkpoints.</summary>
     private async Task<IReadOnlyList<(string Id, DateTime CreatedUtc)>> ListIdsAsync(CancellationToken cancellationToken)

@@ -42,8 +42,8 @@ public class CorruptionTests
     [Theory]
     [InlineData("flipped byte", "SHA-256")]
     [InlineData("truncated file", "truncated")]
-    [InlineData("missing manifest", "manifest.json")]
-    [InlineData("missing tensor file", CheckpointFiles.Optimizer)]
+    [InlineData("missing manifest", "manifest.json is missing")]
+    [InlineData("missing tensor file", "optimizer.safetensors is missing")]
     public async Task DamagedCheckpointIsReportedByVerification(string damage, string complaint)
     {
         using var directory = new TemporaryDirectory();
