@@ -7,6 +7,7 @@ public static class RecurringCli
     public static RootCommand Build()
     {
         var root = new RootCommand("Recurring: trains a DLRM click model offline with alternate growth and pruning, then keeps it fresh from Kafka.");
+        root.Subcommands.Add(CheckpointsCommand.Create());
         return root;
     }
 }
