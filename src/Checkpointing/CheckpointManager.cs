@@ -56,7 +56,9 @@ public sealed partial class CheckpointManager
         var trainer = snapshot.Trainer;
         var optimizerTensors = CheckpointTensors.Optimizer(trainer);
         long started = _time.GetTimestamp();
-        var createdUtc = _time.GetUtcNow().UtcDateTime;
+        var now = _time.GetUtcNow().UtcDateTime;
+        // The id carries milliseconds; the manifest says the same time.
+        var createdUtc = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var id = CheckpointId.Create(createdUtc, trainer.Steps);
         var folder = CheckpointId.WritingFolder(id);
         bool committed = false;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Recurring.Core.Model;
 using Recurring.Core.Training;
 
@@ -32,6 +33,7 @@ public sealed record CheckpointManifest
     /// <summary>The tensor files; manifest.json itself and the PINNED marker are not listed.</summary>
     public required IReadOnlyList<CheckpointFile> Files { get; init; }
 
+    [JsonIgnore]
     public long FileBytes => Files.Sum(f => f.Bytes);
 }
 

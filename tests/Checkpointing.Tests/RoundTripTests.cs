@@ -117,6 +117,19 @@ public class RoundTripTests
     }
 
     [Fact]
+    public async Task ManifestTimeIsTheTimeInTheId()
+    {
+        using var directory = new TemporaryDirectory();
+        using var run = new TrainingRun();
+        var manager = Checkpoints.Manager(directory.Path, new FixedClock(new DateTime(2026, 11, 26, 14, 0, 0, DateTimeKind.Utc).AddTicks(1_234_567)));
+
+        await manager.SaveAsync(run.Snapshot(), pin: false, CancellationToken.None);
+
+        var status = (await manager.ListAsync(CancellationToken.None)).Single();
+        Assert.Equal(status.CreatedUtc, status.Manifest!.CreatedUtc);
+    }
+
+    [Fact]
     public async Task OfflineFinalCheckpointIsPinnedAutomatically()
     {
         using var directory = new TemporaryDirectory();
