@@ -41,8 +41,6 @@ public sealed partial class CheckpointManager
     public static CheckpointManager ForDirectory(CheckpointOptions options, ILogger<CheckpointManager>? logger = null) =>
         new(new LocalCheckpointStore(options.Directory), options, logger);
 
-    public string Location => _store.Location;
-
     /// <summary>How often a corrupt, incomplete or unreadable checkpoint has been passed over (each is also logged).</summary>
     public long SkippedCheckpoints => Interlocked.Read(ref _skipped);
 

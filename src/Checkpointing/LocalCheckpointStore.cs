@@ -11,16 +11,16 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     public LocalCheckpointStore(string root)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        Root = Path.GetFullPath(root);
+        Location = Path.GetFullPath(root);
     }
 
-    public string Root { get; }
-    public string Location => Root;
+    /// <summary>The root folder's full path.</summary>
+    public string Location { get; }
 
     public Task<IReadOnlyList<string>> ListFoldersAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> folders = Directory.Exists(Root)
-            ? Directory.EnumerateDirectories(Root).Select(path => Path.GetFileName(path)).ToArray()
+        IReadOnlyList<string> folders = Directory.Exists(Location)
+            ? Directory.EnumerateDirectories(Location).Select(path => Path.GetFileName(path)).ToArray()
             : [];
         return Task.FromResult(folders);
     }
@@ -58,7 +58,7 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
 
     public Task SyncRootAsync(CancellationToken cancellationToken)
     {
-        SyncDirectory(Root);
+        SyncDirectory(Location);
         return Task.CompletedTask;
     }
 
@@ -79,9 +79,9 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     private string PathOf(string folder, string? file = null)
     {
         RequireSegment(folder);
-        if (file is null) return Path.Combine(Root, folder);
+        if (file is null) return Path.Combine(Location, folder);
         RequireSegment(file);
-        return Path.Combine(Root, folder, file);
+        return Path.Combine(Location, folder, file);
     }
 
     private static void RequireSegment(string name)

@@ -6,10 +6,7 @@ using static TorchSharp.torch;
 namespace Recurring.Checkpointing.Safetensors;
 
 /// <summary>One tensor of a safetensors file: its data is bytes [Begin, End) after the header.</summary>
-public sealed record SafetensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End)
-{
-    public long Bytes => End - Begin;
-}
+public sealed record SafetensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// Reads a safetensors file front to back, validating its layout strictly before any tensor is read: a bounded header
