@@ -16,6 +16,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks; each prints a table, and with --json one JSON object.");
         bench.Subcommands.Add(CreateTrain());
         bench.Subcommands.Add(CreateAmgp());
+        bench.Subcommands.Add(BenchCheckpointCommand.Create());
         return bench;
     }
 

@@ -1,0 +1,394 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Recurring.Checkpointing.Safetensors;
+using Recurring.Core.Model;
+using Recurring.Core.Training;
+using static TorchSharp.torch;
+
+namespace Recurring.Checkpointing;
+
+/// <summary>
+/// Writes, finds, verifies, restores and prunes checkpoints in one store. A checkpoint is written into a temporary
+/// sibling folder, every file and the folder are flushed to stable storage, and only then is the folder renamed into
+/// place, so a crash at any moment leaves the earlier checkpoints plus either nothing or a complete new one.
+/// Discovery scans the folder names and trusts nothing it has not verified against the manifest's sizes and SHA-256.
+/// One process writes to a store at a time.
+/// </summary>
+public sealed partial class CheckpointManager
+{
+    // Hugging Face loaders look for it; safetensors itself ignores metadata.
+    private static readonly IReadOnlyDictionary<string, string> TensorFileMetadata = new Dictionary<string, string> { ["format"] = "pt" };
+
+    private readonly ICheckpointStore _store;
+    private readonly CheckpointOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _retry;
+    private long _skipped;
+
+    public CheckpointManager(ICheckpointStore store, CheckpointOptions options, ILogger<CheckpointManager>? logger = null, TimeProvider? time = null)
+    {
+        options.EnsureValid();
+        _store = store;
+        _options = options;
+        _logger = logger ?? NullLogger<CheckpointManager>.Instance;
+        _time = time ?? TimeProvider.System;
+        _retry = StorageRetry.Build(options, _logger);
+    }
+
+    /// <summary>A manager for <see cref="CheckpointOptions.Directory"/> on the local file system.</summary>
+    public static CheckpointManager ForDirectory(CheckpointOptions options, ILogger<CheckpointManager>? logger = null) =>
+        new(new LocalCheckpointStore(options.Directory), options, logger);
+
+    /// <summary>How often a corrupt, incomplete or unreadable checkpoint has been passed over (each is also logged).</summary>
+    public long SkippedCheckpoints => Interlocked.Read(ref _skipped);
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="snapshot"/>. The offline phase's final model is pinned whatever
+    /// <paramref name="pin"/> says. On failure the temporary folder is removed, earlier checkpoints are untouched, and
+    /// a <see cref="CheckpointException"/> says what went wrong.
+    /// </summary>
+    public async Task<CheckpointInfo> SaveAsync(TrainingSnapshot snapshot, bool pin, CancellationToken cancellationToken)
+    {
+        var trainer = snapshot.Trainer;
+        var optimizerTensors = CheckpointTensors.Optimizer(trainer);
+        long started = _time.GetTimestamp();
+        var now = _time.GetUtcNow().UtcDateTime;
+        // The id carries milliseconds; the manifest says the same time.
+        var createdUtc = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var id = CheckpointId.Create(createdUtc, trainer.Steps);
+        var folder = CheckpointId.WritingFolder(id);
+        bool committed = false;
+        CheckpointManifest manifest;
+        try
+        {
+            await RetryAsync(ct => _store.CreateFolderAsync(folder, ct), cancellationToken);
+            CheckpointFile[] files =
+            [
+                await WriteTensorsAsync(folder, CheckpointFiles.Model, CheckpointTensors.Model(trainer.Model), cancellationToken),
+                await WriteTensorsAsync(folder, CheckpointFiles.Optimizer, optimizerTensors, cancellationToken),
+            ];
+            manifest = Describe(id, createdUtc, snapshot, files);
+            await RetryAsync(ct => _store.WriteFileAsync(folder, CheckpointFiles.Manifest, (stream, c) => ManifestJson.WriteAsync(stream, manifest, c), ct), cancellationToken);
+            if (pin || snapshot.Phase.Kind == PhaseKind.OfflineFinal) await WritePinAsync(folder, cancellationToken);
+            await RetryAsync(ct => _store.SyncFolderAsync(folder, ct), cancellationToken);
+            await RetryAsync(ct => _store.RenameFolderAsync(folder, id, ct), cancellationToken);
+            committed = true;
+            await RetryAsync(_store.SyncRootAsync, cancellationToken);
+        }
+        catch (Exception e) when (!committed)
+        {
+            await RemoveTemporaryFolderAsync(folder);
+            if (e is OperationCanceledException) throw;
+            throw new CheckpointException($"Checkpoint {id} was not written to {_store.Location}: {e.Message} Existing checkpoints are untouched.", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new CheckpointException($"Checkpoint {id} is in {_store.Location}, but flushing its folder entry failed, so it may not survive a power loss: {e.Message}", e);
+        }
+        var info = new CheckpointInfo(id, manifest.FileBytes, _time.GetElapsedTime(started));
+        LogSaved(id, info.Bytes, info.Duration.TotalSeconds, info.BytesPerSecond / 1e6);
+        return info;
+    }
+
+    /// <summary>
+    /// Rebuilds model and trainer on <paramref name="device"/> from the newest valid checkpoint that
+    /// <paramref name="accept"/> (when given) accepts, skipping damaged ones; null when there is none. A checkpoint
+    /// in a newer format stops the search with a <see cref="CheckpointException"/> rather than resuming from an older one.
+    /// </summary>
+    public async Task<RestoredCheckpoint?> RestoreLatestAsync(Device device, Func<CheckpointManifest, bool>? accept, CancellationToken cancellationToken)
+    {
+        foreach (var (id, _) in await ListIdsAsync(cancellationToken))
+        {
+            try
+            {
+                var manifest = await ReadManifestAsync(id, cancellationToken);
+                if (accept is not null && !accept(manifest)) continue;
+                var restored = await LoadAsync(id, manifest, device, cancellationToken);
+                LogRestored(id, manifest.Counters.Steps, device.ToString());
+                return restored;
+            }
+            catch (Exception e) when (IsUnusable(e))
+            {
+                Skip(id, e.Message);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every checkpoint, newest first, each verified against its manifest.</summary>
+    public async Task<IReadOnlyList<CheckpointStatus>> ListAsync(CancellationToken cancellationToken)
+    {
+        var statuses = new List<CheckpointStatus>();
+        foreach (var (id, createdUtc) in await ListIdsAsync(cancellationToken))
+            statuses.Add(await InspectAsync(id, createdUtc, cancellationToken));
+        return statuses;
+    }
+
+    public async Task<CheckpointStatus> VerifyAsync(string id, CancellationToken cancellationToken) =>
+        await InspectAsync(id, await RequireExistingAsync(id, cancellationToken), cancellationToken);
+
+    public async Task PinAsync(string id, CancellationToken cancellationToken)
+    {
+        await RequireExistingAsync(id, cancellationToken);
+        await WritePinAsync(id, cancellationToken);
+        await RetryAsync(ct => _store.SyncFolderAsync(id, ct), cancellationToken);
+    }
+
+    public async Task UnpinAsync(string id, CancellationToken cancellationToken)
+    {
+        await RequireExistingAsync(id, cancellationToken);
+        await RetryAsync(ct => _store.DeleteFileAsync(id, CheckpointFiles.Pinned, ct), cancellationToken);
+        await RetryAsync(ct => _store.SyncFolderAsync(id, ct), cancellationToken);
+    }
+
+    /// <summary>Applies <see cref="CheckpointOptions.KeepLast"/> and <see cref="CheckpointOptions.KeepDailyDays"/>.</summary>
+    public Task<RetentionPlan> ApplyRetentionAsync(CancellationToken cancellationToken) =>
+        ApplyRetentionAsync(new RetentionRule(_options.KeepLast, _options.KeepDailyDays), cancellationToken);
+
+    /// <summary>
+    /// Verifies checkpoints newest first until one is valid, then deletes, oldest first, those the rule does not keep.
+    /// Nothing is deleted while no checkpoint verifies.
+    /// </summary>
+    public async Task<RetentionPlan> ApplyRetentionAsync(RetentionRule rule, CancellationToken cancellationToken)
+    {
+        var candidates = new List<RetentionCandidate>();
+        foreach (var (id, createdUtc) in await ListIdsAsync(cancellationToken))
+            candidates.Add(new RetentionCandidate(id, createdUtc, await IsPinnedAsync(id, cancellationToken)));
+
+        string? newestValid = null;
+        foreach (var candidate in candidates)
+        {
+            var status = await InspectAsync(candidate.Id, candidate.CreatedUtc, cancellationToken);
+            if (status.IsValid)
+            {
+                newestValid = candidate.Id;
+                break;
+            }
+            Skip(candidate.Id, status.Problem!);
+        }
+
+        var plan = RetentionPolicy.Plan(candidates, newestValid, rule);
+        foreach (var id in plan.Deletions) await DeleteAsync(id, cancellationToken);
+        return plan;
+    }
+
+    /// <summary>Removes folders a crashed write or delete left behind. Call at start-up, before this process writes.</summary>
+    public async Task<int> RemoveStaleTemporaryFoldersAsync(CancellationToken cancellationToken)
+    {
+        var stale = (await RetryAsync(_store.ListFoldersAsync, cancellationToken)).Where(CheckpointId.IsTemporary).ToArray();
+        foreach (var folder in stale)
+        {
+            await RetryAsync(ct => _store.DeleteFolderAsync(folder, ct), cancellationToken);
+            LogRemovedStale(folder);
+        }
+        return stale.Length;
+    }
+
+    private async Task<CheckpointFile> WriteTensorsAsync(string folder, string file, IReadOnlyList<(string Name, Tensor Value)> tensors, CancellationToken cancellationToken)
+    {
+        CheckpointFile? written = null;
+        await RetryAsync(ct => _store.WriteFileAsync(folder, file, (stream, c) =>
+        {
+            using var hashing = new HashingStream(stream, leaveOpen: true);
+            SafetensorsWriter.Write(hashing, tensors, TensorFileMetadata, c);
+            written = new CheckpointFile(file, hashing.Count, hashing.Sha256());
+            return Task.CompletedTask;
+        }, ct), cancellationToken);
+        return written!;
+    }
+
+    private Task WritePinAsync(string folder, CancellationToken cancellationToken) =>
+        RetryAsync(ct => _store.WriteFileAsync(folder, CheckpointFiles.Pinned, (_, _) => Task.CompletedTask, ct), cancellationToken).AsTask();
+
+    private static CheckpointManifest Describe(string id, DateTime createdUtc, TrainingSnapshot snapshot, IReadOnlyList<CheckpointFile> files) => new()
+    {
+        FormatVersion = CheckpointManifest.CurrentFormatVersion,
+        Id = id,
+        CreatedUtc = createdUtc,
+        Model = ModelShape.Of(snapshot.Trainer.Model),
+        Optimizer = snapshot.Trainer.Options,
+        Counters = new CheckpointCounters { Steps = snapshot.Trainer.Steps, Samples = snapshot.Trainer.Samples, Other = snapshot.Counters },
+        Phase = snapshot.Phase,
+        Seed = snapshot.Seed,
+        Positions = snapshot.Positions,
+        Metrics = snapshot.Metrics,
+        Files = files,
+    };
+
+    private async Task<RestoredCheckpoint> LoadAsync(string id, CheckpointManifest manifest, Device device, CancellationToken cancellationToken)
+    {
+        var config = manifest.Model.ToConfig();
+        var problems = config.Validate().Concat(manifest.Optimizer.Validate()).ToArray();
+        if (problems.Length > 0) throw new InvalidDataException($"The manifest describes an unusable model: {string.Join(" ", problems)}");
+        var modelFile = FileOf(manifest, CheckpointFiles.Model);
+        var optimizerFile = FileOf(manifest, CheckpointFiles.Optimizer);
+
+        var model = new DlrmModel(config, device, manifest.Seed);
+        DlrmTrainer? trainer = null;
+        try
+        {
+            trainer = new DlrmTrainer(model, manifest.Optimizer);
+            await ReadVerifiedAsync(id, modelFile,
+                stream => CheckpointTensors.RestoreModel(OpenTensors(stream, modelFile), model, manifest.Model.CurrentWidths, cancellationToken), cancellationToken);
+            await ReadVerifiedAsync(id, optimizerFile,
+                stream => CheckpointTensors.RestoreOptimizer(OpenTensors(stream, optimizerFile), trainer, cancellationToken), cancellationToken);
+            trainer.SetCounters(manifest.Counters.Steps, manifest.Counters.Samples);
+            return new RestoredCheckpoint(model, trainer, manifest);
+        }
+        catch
+        {
+            trainer?.Dispose();
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static CheckpointFile FileOf(CheckpointManifest manifest, string name) =>
+        manifest.Files.SingleOrDefault(f => f.Name == name) ?? throw new InvalidDataException($"The manifest lists no {name}.");
+
+    private static SafetensorsReader OpenTensors(Stream stream, CheckpointFile file)
+    {
+        var reader = SafetensorsReader.Open(stream);
+        if (reader.FileLength != file.Bytes) throw new InvalidDataException($"{file.Name}'s header describes {reader.FileLength} bytes, not {file.Bytes}.");
+        return reader;
+    }
+
+    /// <summary>Verifies one checkpoint fully; a problem is reported in the status, never thrown.</summary>
+    private async Task<CheckpointStatus> InspectAsync(string id, DateTime createdUtc, CancellationToken cancellationToken)
+    {
+        bool pinned = await IsPinnedAsync(id, cancellationToken);
+        CheckpointManifest? manifest = null;
+        try
+        {
+            manifest = await ReadManifestAsync(id, cancellationToken);
+            foreach (var file in manifest.Files) await ReadVerifiedAsync(id, file, consume: null, cancellationToken);
+            return new CheckpointStatus(id, createdUtc, pinned, manifest, Problem: null);
+        }
+        catch (Exception e) when (IsUnusable(e) || e is CheckpointException)
+        {
+            return new CheckpointStatus(id, createdUtc, pinned, manifest, e.Message);
+        }
+    }
+
+    private async Task<CheckpointManifest> ReadManifestAsync(string id, CancellationToken cancellationToken)
+    {
+        var manifest = await RetryAsync(async ct =>
+        {
+            await using var stream = await OpenAsync(id, CheckpointFiles.Manifest, ct);
+            return await ManifestJson.ReadAsync(stream, ct);
+        }, cancellationToken);
+        if (manifest.Id != id) throw new InvalidDataException($"manifest.json belongs to {manifest.Id}, not {id}.");
+        return manifest;
+    }
+
+    /// <summary>
+    /// Reads a file once, letting <paramref name="consume"/> parse it while it is hashed, then checks its size and
+    /// SHA-256 against the manifest. Whatever consume built from a file that fails the check must be thrown away.
+    /// </summary>
+    private Task ReadVerifiedAsync(string id, CheckpointFile file, Action<Stream>? consume, CancellationToken cancellationToken) =>
+        RetryAsync(async ct =>
+        {
+            await using var stream = await OpenAsync(id, file.Name, ct);
+            if (stream.CanSeek && stream.Length != file.Bytes)
+                throw new InvalidDataException($"{file.Name} is {stream.Length} bytes, but the manifest says {file.Bytes}: it was truncated or replaced.");
+            await using var hashing = new HashingStream(stream, leaveOpen: true);
+            consume?.Invoke(hashing);
+            await hashing.CopyToAsync(Stream.Null, ct);
+            if (hashing.Count != file.Bytes)
+                throw new InvalidDataException($"{file.Name} holds {hashing.Count} bytes, but the manifest says {file.Bytes}.");
+            if (!string.Equals(hashing.Sha256(), file.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{file.Name} does not match its SHA-256: the file is corrupt.");
+        }, cancellationToken).AsTask();
+
+    private async Task<Stream> OpenAsync(string id, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.OpenReadAsync(id, file, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidDataException($"{file} is missing: the checkpoint is incomplete.");
+        }
+    }
+
+    /// <summary>Checkpoints newest first, by folder name; temporary and foreign folders are not checkpoints.</summary>
+    private async Task<IReadOnlyList<(string Id, DateTime CreatedUtc)>> ListIdsAsync(CancellationToken cancellationToken)
+    {
+        var folders = await RetryAsync(_store.ListFoldersAsync, cancellationToken);
+        var ids = new List<(string, DateTime)>();
+        foreach (var folder in folders.Order(StringComparer.Ordinal).Reverse())
+            if (CheckpointId.TryParse(folder, out var createdUtc)) ids.Add((folder, createdUtc));
+        return ids;
+    }
+
+    private async Task<DateTime> RequireExistingAsync(string id, CancellationToken cancellationToken)
+    {
+        foreach (var (existing, createdUtc) in await ListIdsAsync(cancellationToken))
+            if (existing == id) return createdUtc;
+        throw new CheckpointException($"There is no checkpoint '{id}' in {_store.Location}.");
+    }
+
+    private async Task<bool> IsPinnedAsync(string id, CancellationToken cancellationToken) =>
+        await RetryAsync(ct => _store.FileExistsAsync(id, CheckpointFiles.Pinned, ct), cancellationToken);
+
+    /// <summary>Renamed aside first, so a crash part-way never leaves a checkpoint folder with files missing.</summary>
+    private async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var aside = CheckpointId.DeletingFolder(id);
+        await RetryAsync(ct => _store.DeleteFolderAsync(aside, ct), cancellationToken);
+        await RetryAsync(ct => _store.RenameFolderAsync(id, aside, ct), cancellationToken);
+        await RetryAsync(_store.SyncRootAsync, cancellationToken);
+        await RetryAsync(ct => _store.DeleteFolderAsync(aside, ct), cancellationToken);
+        LogDeleted(id);
+    }
+
+    private async Task RemoveTemporaryFolderAsync(string folder)
+    {
+        try
+        {
+            // Cleaning up must not depend on the token that may have just cancelled the write.
+            await RetryAsync(ct => _store.DeleteFolderAsync(folder, ct), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogTemporaryFolderLeft(e, folder);
+        }
+    }
+
+    /// <summary>Faults of one checkpoint's content, as opposed to the store failing or a newer format.</summary>
+    private static bool IsUnusable(Exception exception) =>
+        exception is InvalidDataException or FileNotFoundException or DirectoryNotFoundException;
+
+    private void Skip(string id, string problem)
+    {
+        Interlocked.Increment(ref _skipped);
+        LogSkipped(id, problem);
+    }
+
+    private ValueTask RetryAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async ct => await operation(ct), cancellationToken);
+
+    private ValueTask<T> RetryAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async ct => await operation(ct), cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint {Id} written: {Bytes} bytes in {Seconds:F2} s ({MegabytesPerSecond:F0} MB/s)")]
+    private partial void LogSaved(string id, long bytes, double seconds, double megabytesPerSecond);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored checkpoint {Id} at step {Steps} onto {Device}")]
+    private partial void LogRestored(string id, long steps, string device);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping checkpoint {Id}: {Problem}")]
+    private partial void LogSkipped(string id, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted checkpoint {Id} (retention)")]
+    private partial void LogDeleted(string id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Folder}, left by an interrupted write or delete")]
+    private partial void LogRemovedStale(string folder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove temporary folder {Folder}; it is ignored, and removed at the next start")]
+    private partial void LogTemporaryFolderLeft(Exception exception, string folder);
+}
