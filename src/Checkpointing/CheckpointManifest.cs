@@ -89,11 +89,18 @@ public enum PhaseKind
 
 public sealed record CheckpointPhase(PhaseKind Kind, int? AmgpPhaseIndex = null, string? AmgpMode = null);
 
-/// <summary>Where reading resumes: in offline files, in Kafka partitions, or both.</summary>
+/// <summary>Where reading resumes: in offline files, in the synthetic generator, in Kafka partitions.</summary>
 public sealed record DataPositions(IReadOnlyList<FilePosition> Files, IReadOnlyList<KafkaPosition> Kafka)
 {
     public static readonly DataPositions None = new([], []);
+
+    /// <summary>Offline training on synthetic data: the next event of the generator.</summary>
+    public SyntheticPosition? Synthetic { get; init; }
 }
+
+/// <param name="Seed">Generator seed (Synthetic:Seed); resuming with another seed would train on other data.</param>
+/// <param name="NextEvent">Index of the next event to train on.</param>
+public sealed record SyntheticPosition(ulong Seed, long NextEvent);
 
 /// <param name="Offset">Byte offset of the next line to read.</param>
 /// <param name="LineNumber">1-based number of that line, for messages.</param>

@@ -38,6 +38,9 @@ public sealed class TsvEventSource : IClickEventSource, IDisposable
 
     public long MalformedLines { get; private set; }
 
+    /// <summary>Lines consumed by this source, good or bad.</summary>
+    public long LinesRead => _linesRead;
+
     public TsvPosition Position => _input >= _inputs.Count
         ? new TsvPosition(_inputs.Count > 0 ? _inputs[^1].Name : "", 0, 0)
         : new TsvPosition(_inputs[_input].Name, _reader?.Offset ?? 0, _reader?.LineNumber ?? 0);

@@ -15,6 +15,12 @@ public enum AmgpMode
     PruneOnly,
 }
 
+public static class AmgpModeNames
+{
+    /// <summary>The mode as configuration and output spell it: amgp, dense, prune-only.</summary>
+    public static string Name(this AmgpMode mode) => KebabCaseEnumConverter<AmgpMode>.ToKebabCase(mode.ToString());
+}
+
 /// <summary>
 /// Section "Offline:Amgp". Step counts are optimizer steps. The plan is: <see cref="WarmupSteps"/> dense, then
 /// cycles of <see cref="PrunedSteps"/> at <see cref="KeepFraction"/> of every hidden layer followed by

@@ -72,7 +72,11 @@ public sealed class OfflineTrainer
     /// <summary>Raised after each evaluation (every EvaluateEverySteps steps and at the end).</summary>
     public event Action<OfflineProgress>? Progress;
 
-    public OfflineResult Run(IClickEventSource source, CancellationToken cancellationToken)
+    /// <summary>The most recent evaluation, if any.</summary>
+    public EvaluationPoint? LatestEvaluation => _curve.Count == 0 ? null : _curve[^1];
+
+    /// <param name="afterStep">Runs between steps, when the source's position matches what was trained (checkpoints).</param>
+    public async Task<OfflineResult> RunAsync(IClickEventSource source, Func<CancellationToken, ValueTask>? afterStep, CancellationToken cancellationToken)
     {
         var batch = new FeatureBatch(_options.BatchSize);
         var record = new CriteoRecord();
@@ -97,6 +101,12 @@ public sealed class OfflineTrainer
 
             if (_trainer.Steps % _options.EvaluateEverySteps == 0)
                 lastLoss = Evaluate(firstSample, lastLoss);
+            if (afterStep is not null)
+            {
+                _clock.Stop();
+                await afterStep(cancellationToken);
+                _clock.Start();
+            }
         }
 
         if (_curve.Count == 0 || _curve[^1].Step != _trainer.Steps) lastLoss = Evaluate(firstSample, lastLoss);

@@ -26,7 +26,7 @@ public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> s
 {
     public static readonly AmgpMode[] Modes = [AmgpMode.Dense, AmgpMode.Amgp, AmgpMode.PruneOnly];
 
-    public IReadOnlyList<AmgpRun> Run(IReadOnlyList<long> seeds, long events, Action<string> log, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AmgpRun>> RunAsync(IReadOnlyList<long> seeds, long events, Action<string> log, CancellationToken cancellationToken)
     {
         var runs = new List<AmgpRun>();
         foreach (long seed in seeds)
@@ -38,7 +38,7 @@ public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> s
                     $"--Offline:Amgp:Mode={mode}", $"--Offline:SyntheticEvents={events}",
                     $"--Training:Seed={seed}", $"--Synthetic:Seed={seed}",
                 ]);
-                runs.Add(RunOne(settings, mode, seed, cancellationToken));
+                runs.Add(await RunOneAsync(settings, mode, seed, cancellationToken));
                 var last = runs[^1];
                 log($"seed {seed} {mode,-9}: eval AUC {last.Final.Model.Auc:F4}, {last.TrainingSeconds:F1} s, MLP FLOPs {last.MlpFlops:E3}");
             }
@@ -46,10 +46,10 @@ public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> s
         return runs;
     }
 
-    private AmgpRun RunOne(RecurringSettings settings, AmgpMode mode, long seed, CancellationToken cancellationToken)
+    private async Task<AmgpRun> RunOneAsync(RecurringSettings settings, AmgpMode mode, long seed, CancellationToken cancellationToken)
     {
         using var setup = OfflineSetup.Create(settings, device);
-        var result = setup.CreateTrainer().Run(setup.Source, cancellationToken);
+        var result = await setup.CreateTrainer().RunAsync(setup.Source, afterStep: null, cancellationToken);
         return new AmgpRun(mode, seed, result.FinalEvaluation, result.Flops.TotalFlops, result.Flops.MlpFlops,
             result.TrainingTime.TotalSeconds, result.ParameterCount, result.LearningCurve, WidthSteps(setup));
     }

@@ -16,7 +16,7 @@ public static class AmgpChart
         var auc = multiplot.Subplots.GetPlot(1);
         foreach (var run in shown)
         {
-            var label = Label(run.Mode);
+            var label = run.Mode.Name();
             var widthLine = widths.Add.Scatter(run.Widths.Select(w => (double)w.Step).ToArray(), run.Widths.Select(w => (double)w.HiddenNeurons).ToArray());
             widthLine.LegendText = label;
             widthLine.MarkerSize = 0;
@@ -33,12 +33,4 @@ public static class AmgpChart
         auc.ShowLegend(Alignment.LowerRight);
         multiplot.SavePng(path, 900, 800);
     }
-
-    public static string Label(AmgpMode mode) => mode switch
-    {
-        AmgpMode.Amgp => "amgp",
-        AmgpMode.Dense => "dense",
-        AmgpMode.PruneOnly => "prune-only",
-        _ => mode.ToString(),
-    };
 }

@@ -39,7 +39,7 @@ public sealed record AmgpSummary(IReadOnlyList<AmgpModeSummary> Rows)
         {
             var ofMode = runs.Where(r => r.Mode == mode).ToList();
             return new AmgpModeSummary(
-                AmgpChart.Label(mode),
+                mode.Name(),
                 Spread.Of(ofMode.Select(r => r.Final.Model.Auc)),
                 Spread.Of(ofMode.Select(r => r.Final.Model.LogLoss)),
                 Spread.Of(ofMode.Select(r => r.Final.Model.NormalizedEntropy)),

@@ -28,7 +28,7 @@ public static class BenchCommand
         var json = CommonOptions.Json();
         var command = new Command("amgp", "Dense vs AMGP vs prune-only on the same data: AUC, FLOPs, wall time, parameters.") { seeds, events, chart, json };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((result, cancellationToken) => Task.FromResult(CommandSettings.Guard(() =>
+        command.SetAction((result, cancellationToken) => CommandSettings.GuardAsync(async () =>
         {
             var baseSettings = CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25"]);
             if (baseSettings is null) return CommandSettings.InvalidConfiguration;
@@ -37,7 +37,7 @@ public static class BenchCommand
             var seedList = Enumerable.Range(1, Math.Max(1, result.GetValue(seeds))).Select(s => (long)s).ToArray();
             foreach (var mode in AmgpBenchmark.Modes)
                 GrowthPruningSchedule.Create(baseSettings.Offline.Amgp with { Mode = mode }, (result.GetValue(events) + baseSettings.Training.BatchSize - 1) / baseSettings.Training.BatchSize);
-            var runs = benchmark.Run(seedList, result.GetValue(events), Console.WriteLine, cancellationToken);
+            var runs = await benchmark.RunAsync(seedList, result.GetValue(events), Console.WriteLine, cancellationToken);
 
             var summary = AmgpSummary.From(runs);
             AnsiConsole.Write(summary.ToTable());
@@ -47,7 +47,7 @@ public static class BenchCommand
             if (result.GetValue(json))
                 JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), events = result.GetValue(events), seeds = seedList, chart = chartPath, modes = summary.Rows });
             return 0;
-        })));
+        }));
         return command;
     }
 

@@ -10,6 +10,7 @@ public static class RecurringCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(TrainOfflineCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(CheckpointsCommand.Create());
         return root;
     }

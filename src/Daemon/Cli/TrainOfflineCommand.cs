@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Recurring.Checkpointing;
+using Recurring.Core.Growth;
 using Recurring.Core.Training;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Offline;
@@ -14,42 +16,51 @@ public static class TrainOfflineCommand
         var data = new Option<string?>("--data") { Description = "Criteo TSV file or folder (default: synthetic data from the hidden teacher)." };
         var events = new Option<long?>("--events") { Description = "Synthetic training events (default Offline:SyntheticEvents)." };
         var mode = new Option<string?>("--mode") { Description = "amgp, dense or prune-only (default Offline:Amgp:Mode)." };
-        var output = new Option<string?>("--out") { Description = "Folder for the final full-size model checkpoint." };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Checkpoint folder: periodic checkpoints every Checkpoints:EveryEvents events and the pinned final full-size model.",
+        };
         var json = CommonOptions.Json();
         var command = new Command("train-offline", "Train the model offline (AMGP by default) and report eval AUC, NE and the Bayes reference.")
         {
             data, events, mode, output, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((result, cancellationToken) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var overrides = new List<string>();
             if (result.GetValue(data) is { } d) overrides.Add($"--Offline:Data={d}");
             if (result.GetValue(events) is { } e) overrides.Add($"--Offline:SyntheticEvents={e}");
             if (result.GetValue(mode) is { } m) overrides.Add($"--Offline:Amgp:Mode={m}");
             var settings = CommandSettings.Load(result, overrides);
-            if (settings is null) return Task.FromResult(CommandSettings.InvalidConfiguration);
-            return Task.FromResult(CommandSettings.Guard(() => Run(settings, result.GetValue(output), result.GetValue(json), cancellationToken)));
+            if (settings is null) return CommandSettings.InvalidConfiguration;
+            return await CommandSettings.GuardAsync(() => RunAsync(settings, result.GetValue(output), result.GetValue(json), cancellationToken));
         });
         return command;
     }
 
-    private static int Run(RecurringSettings settings, string? outputFolder, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RecurringSettings settings, string? outputFolder, bool json, CancellationToken cancellationToken)
     {
         var device = DeviceSelection.Resolve(settings.Training);
-        using var setup = OfflineSetup.Create(settings, device, (file, error) =>
+        using var setup = OfflineSetup.Create(settings, device, onMalformed: (file, error) =>
             Console.Error.WriteLine($"skipped {Path.GetFileName(file)}:{error.LineNumber}: {error.Reason}"));
         Console.WriteLine($"Recurring offline training on {device.type}: {setup.DataDescription}");
-        Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {settings.Offline.Amgp.Mode} " +
+        Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {settings.Offline.Amgp.Mode.Name()} " +
                           $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned), " +
                           $"held-out set {setup.Evaluation.Count:N0} events");
 
+        var checkpoints = outputFolder is null
+            ? null
+            : CheckpointManager.ForDirectory(new CheckpointOptions { Directory = outputFolder, KeepLast = settings.Checkpoints.KeepLast, KeepDailyDays = settings.Checkpoints.KeepDailyDays });
+        var phase = new OfflinePhase(setup, checkpoints, settings.CheckpointSchedule.EveryEvents);
+        phase.CheckpointWritten += (info, kind) => Console.WriteLine($"checkpoint {info.Id} ({kind}, {info.Bytes / 1e6:F1} MB at {info.BytesPerSecond / 1e6:F0} MB/s)");
         var trainer = setup.CreateTrainer();
-        var result = new TrainingProgressDisplay(Console.Out).Run(trainer, setup.Growth, setup.Options.MaxEvents,
-            () => trainer.Run(setup.Source, cancellationToken));
+        var (result, final) = await new TrainingProgressDisplay(Console.Out).RunAsync(trainer, setup.Growth, setup.Options.MaxEvents,
+            () => phase.RunAsync(trainer, cancellationToken));
 
         PrintSummary(result, setup.MalformedLines);
-        if (json) JsonReport.Write(Console.Out, Report(result, setup, device.type.ToString().ToLowerInvariant()));
+        if (final is not null) Console.WriteLine($"final full-size model: {Path.Combine(Path.GetFullPath(outputFolder!), final.Id)} (pinned)");
+        if (json) JsonReport.Write(Console.Out, Report(result, setup, device.type.ToString().ToLowerInvariant(), final));
         return cancellationToken.IsCancellationRequested ? 130 : 0;
     }
 
@@ -74,11 +85,12 @@ public static class TrainOfflineCommand
         AnsiConsole.Write(table);
     }
 
-    internal static object Report(OfflineResult result, OfflineSetup setup, string device) => new
+    internal static object Report(OfflineResult result, OfflineSetup setup, string device, CheckpointInfo? final) => new
     {
+        checkpoint = final?.Id,
         device,
         data = setup.DataDescription,
-        mode = setup.Schedule.Options.Mode,
+        mode = setup.Schedule.Options.Mode.Name(),
         steps = result.Steps,
         samples = result.Samples,
         samplesPerSecond = result.SamplesPerSecond,

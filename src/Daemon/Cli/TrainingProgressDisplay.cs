@@ -20,19 +20,19 @@ public sealed class TrainingProgressDisplay
     }
 
     /// <summary>Runs <paramref name="train"/> while reporting its progress and phase changes.</summary>
-    public OfflineResult Run(OfflineTrainer trainer, GrowthPruningController? growth, long plannedSamples, Func<OfflineResult> train)
+    public async Task<T> RunAsync<T>(OfflineTrainer trainer, GrowthPruningController? growth, long plannedSamples, Func<Task<T>> train)
     {
         if (!_interactive)
         {
             trainer.Progress += p => _output.WriteLine(Describe(p));
             if (growth is not null) growth.PhaseChanged += c => _output.WriteLine(Describe(c));
-            return train();
+            return await train();
         }
 
-        OfflineResult? result = null;
-        AnsiConsole.Progress()
+        T result = default!;
+        await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
+            .StartAsync(async context =>
             {
                 var task = context.AddTask("training", maxValue: plannedSamples);
                 trainer.Progress += p =>
@@ -42,10 +42,10 @@ public sealed class TrainingProgressDisplay
                     AnsiConsole.MarkupLineInterpolated($"[grey]{Describe(p)}[/]");
                 };
                 if (growth is not null) growth.PhaseChanged += c => AnsiConsole.MarkupLineInterpolated($"[yellow]{Describe(c)}[/]");
-                result = train();
+                result = await train();
                 task.Value = plannedSamples;
             });
-        return result!;
+        return result;
     }
 
     public static string Describe(OfflineProgress p)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Recurring.Checkpointing;
 using Recurring.Core.Data.Synthetic;
 
 namespace Recurring.Daemon.Configuration;
@@ -15,6 +16,8 @@ public sealed class RecurringSettings
     public TrainingOptions Training { get; private init; } = new();
     public OfflineOptions Offline { get; private init; } = new();
     public SyntheticDataOptions Synthetic { get; private init; } = new();
+    public CheckpointOptions Checkpoints { get; private init; } = new();
+    public CheckpointScheduleOptions CheckpointSchedule { get; private init; } = new();
 
     public static RecurringSettings Bind(IConfiguration configuration) => new()
     {
@@ -22,6 +25,8 @@ public sealed class RecurringSettings
         Training = configuration.GetSection(TrainingOptions.Section).Get<TrainingOptions>() ?? new(),
         Offline = configuration.GetSection(OfflineOptions.Section).Get<OfflineOptions>() ?? new(),
         Synthetic = BindSynthetic(configuration.GetSection(SyntheticSection)),
+        Checkpoints = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new(),
+        CheckpointSchedule = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointScheduleOptions>() ?? new(),
     };
 
     /// <summary>
@@ -46,5 +51,7 @@ public sealed class RecurringSettings
         .. Training.Validate(),
         .. Offline.Validate(),
         .. Synthetic.Validate().Select(e => $"{SyntheticSection}:{e}"),
+        .. Checkpoints.Validate(),
+        .. CheckpointSchedule.Validate(),
     ];
 }

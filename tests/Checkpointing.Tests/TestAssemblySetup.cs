@@ -1,0 +1,10 @@
+using System.Runtime.CompilerServices;
+using Recurring.Core;
+
+namespace Recurring.Checkpointing.Tests;
+
+internal static class TestAssemblySetup
+{
+    [ModuleInitializer]
+    internal static void BeforeAnyTest() => ReproducibleMath.EnableBeforeTorchLoads();
+}
