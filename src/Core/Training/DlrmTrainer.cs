@@ -65,9 +65,22 @@ public sealed class DlrmTrainer : IDisposable
 
     /// <summary>One optimizer step on a batch. Never reads from the device.</summary>
     /// <param name="regularizer">An extra differentiable penalty for this step (AMGP's group lasso), or null.</param>
-    public void TrainStep(FeatureBatch batch, Func<Tensor?>? regularizer = null)
+    public void TrainStep(FeatureBatch batch, Func<Tensor?>? regularizer = null) => Step(batch, regularizer, scores: null);
+
+    /// <summary>
+    /// One optimizer step that also returns, in <paramref name="scores"/>, the click probability the model gave each
+    /// event before learning from it: prequential evaluation at no extra forward pass. Returns false when the step
+    /// was skipped because its loss or gradients were not finite. Reads back from the device once.
+    /// </summary>
+    public bool TrainAndScore(FeatureBatch batch, float[] scores)
     {
-        if (batch.Count == 0) return;
+        if (scores.Length < batch.Count) throw new ArgumentException($"Room for {batch.Count} scores needed.", nameof(scores));
+        return Step(batch, regularizer: null, scores);
+    }
+
+    private bool Step(FeatureBatch batch, Func<Tensor?>? regularizer, float[]? scores)
+    {
+        if (batch.Count == 0) return true;
         using var scope = NewDisposeScope();
         var (dense, rows, labels) = ToDevice(batch);
         RowGather? gather = null;
@@ -106,6 +119,12 @@ public sealed class DlrmTrainer : IDisposable
         }
         _steps++;
         _samples += batch.Count;
+        if (scores is null) return true;
+        using (no_grad())
+        {
+            logits.detach().sigmoid().to(CPU).data<float>().CopyTo(scores, 0);
+        }
+        return finite.item<bool>();
     }
 
     /// <summary>Click probabilities for a batch (reads back from the device).</summary>

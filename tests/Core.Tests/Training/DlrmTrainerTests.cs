@@ -114,4 +114,29 @@ public class DlrmTrainerTests
 
         Assert.All(undisturbed.Zip(disturbed), pair => Assert.True(TensorAssert.Identical(pair.First, pair.Second)));
     }
+
+    [Fact]
+    public void TrainAndScoreReturnsThePredictionsMadeBeforeTheUpdate()
+    {
+        using var model = new DlrmModel(DlrmModelTests.SmallConfig(), CPU, seed: 1);
+        using var trainer = new DlrmTrainer(model, new OptimizerOptions());
+        var batch = BatchUsingRowsBelow(maxRow: 6, count: 16, seed: 5);
+        var before = trainer.Predict(batch);
+        var scores = new float[batch.Count];
+
+        Assert.True(trainer.TrainAndScore(batch, scores));
+
+        for (int i = 0; i < scores.Length; i++) Assert.Equal(before[i], scores[i], 1e-6f);
+        Assert.NotEqual(before, trainer.Predict(batch));
+    }
+
+    [Fact]
+    public void TrainAndScoreReportsASkippedStep()
+    {
+        using var model = new DlrmModel(DlrmModelTests.SmallConfig(), CPU, seed: 1);
+        using var trainer = new DlrmTrainer(model, new OptimizerOptions());
+        var poisoned = BatchUsingRowsBelow(maxRow: 6, count: 8, seed: 6);
+        poisoned.Dense[0] = float.PositiveInfinity;
+        Assert.False(trainer.TrainAndScore(poisoned, new float[8]));
+    }
 }
