@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Recurring.Core.Data;
+using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Kafka;
+
+namespace Recurring.Daemon.Streaming;
+
+/// <summary>
+/// Reads click events from Kafka on a dedicated thread and hands the trainer batches, in order, through a small
+/// bounded queue (so parsing and training overlap without buffering much).
+/// <list type="bullet">
+/// <item>Partitions come from the consumer group, but each one starts at the position the restored checkpoint holds
+/// for it; a partition the checkpoint does not know starts at Kafka:StartFrom (earliest or latest), never at a
+/// committed group offset, which may be ahead of the restored model.</item>
+/// <item>Offsets are committed only when the trainer says so, with the positions its durable checkpoint holds.</item>
+/// <item>When partitions leave (rebalance), the reader stops, lets the trainer train and checkpoint everything read
+/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>).</item>
+/// </list>
+/// </summary>
+public sealed class KafkaEventReader : IDisposable
+{
+    private const int QueueCapacity = 4;
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly KafkaOptions _kafka;
+    private readonly StreamingOptions _options;
+    private readonly FeatureHashing _hashing;
+    private readonly DaemonStatus _status;
+    private readonly ILogger _logger;
+    private readonly Channel<StreamItem> _queue = Channel.CreateBounded<StreamItem>(new BoundedChannelOptions(QueueCapacity)
+    {
+        SingleReader = true,
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly ConcurrentQueue<IReadOnlyList<TopicPartitionOffset>> _commits = new();
+    private readonly Dictionary<TopicPartition, long> _nextToRead;
+    private readonly TaskCompletionSource<IReadOnlyList<TopicPartitionOffset>> _finalCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CriteoRecord _record = new();
+    private IConsumer<byte[]?, byte[]>? _consumer;
+    private Thread? _thread;
+    private CancellationToken _stopping;
+    private StreamBatch? _pending;
+    private long _pendingSince;
+    private volatile bool _pauseRequested;
+    private bool _paused;
+    private long _lastLagCheck;
+
+    /// <param name="startPositions">Next offset per partition, from the restored checkpoint.</param>
+    public KafkaEventReader(KafkaOptions kafka, StreamingOptions options, FeatureHashing hashing, IReadOnlyDictionary<TopicPartition, long> startPositions,
+        DaemonStatus status, ILogger logger)
+    {
+        _kafka = kafka;
+        _options = options;
+        _hashing = hashing;
+        _status = status;
+        _logger = logger;
+        _nextToRead = new Dictionary<TopicPartition, long>(startPositions);
+    }
+
+    /// <summary>Batches and rebalance requests for the trainer. Completes when the reader stops.</summary>
+    public ChannelReader<StreamItem> Items => _queue.Reader;
+
+    /// <summary>Starts reading on a dedicated thread; <paramref name="stopping"/> ends it (see <see cref="CompleteAsync"/>).</summary>
+    public void Start(CancellationToken stopping)
+    {
+        _stopping = stopping;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]>(_kafka.ToConsumerConfig())
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnLeaving(partitions, commit: true))
+            .SetPartitionsLostHandler((_, partitions) => OnLeaving(partitions, commit: false))
+            .SetErrorHandler((_, error) => OnError(error))
+            .SetLogHandler((_, message) => KafkaClients.Log(_logger, message))
+            .Build();
+        _consumer.Subscribe(_kafka.Topic);
+        _thread = new Thread(Run) { Name = "kafka-reader", IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>Asks the reader to commit these positions (those of a durable checkpoint) at its next turn.</summary>
+    public void Commit(IReadOnlyList<TopicPartitionOffset> positions)
+    {
+        if (positions.Count > 0) _commits.Enqueue(positions);
+    }
+
+    public void Pause() => _pauseRequested = true;
+
+    public void Resume() => _pauseRequested = false;
+
+    /// <summary>
+    /// After the trainer drained <see cref="Items"/> and wrote its last checkpoint: commits those positions, leaves
+    /// the group and closes the consumer.
+    /// </summary>
+    public async Task CompleteAsync(IReadOnlyList<TopicPartitionOffset> finalPositions)
+    {
+        _finalCommit.TrySetResult(finalPositions);
+        if (_thread is { } thread) await Task.Run(thread.Join);
+    }
+
+    private void Run()
+    {
+        var consumer = _consumer!;
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                CommitRequested(consumer);
+                ApplyPause(consumer);
+                var result = consumer.Consume(TimeUntilBatchIsDue());
+                if (result is { IsPartitionEOF: false, Message: not null }) Add(result);
+                if (BatchIsDue()) Send(TakePending());
+                ReportLag(consumer);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogCritical(e, "The Kafka reader failed");
+            _queue.Writer.TryComplete(e);
+            consumer.Close();
+            return;
+        }
+
+        // Stopping: what was read goes to the trainer; it trains it, checkpoints, and hands back the positions.
+        if (_pending is not null) Send(TakePending(), ignoreStopping: true);
+        _queue.Writer.TryComplete();
+        try
+        {
+            var positions = _finalCommit.Task.GetAwaiter().GetResult();
+            CommitRequested(consumer);
+            CommitNow(consumer, positions);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
+    {
+        var start = _kafka.StartFrom == KafkaStartFrom.Earliest ? Offset.Beginning : Offset.End;
+        var assigned = partitions
+            .Select(p => new TopicPartitionOffset(p, _nextToRead.TryGetValue(p, out var next) ? new Offset(next) : start))
+            .ToList();
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", assigned.Select(Describe)));
+        _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+        return assigned;
+    }
+
+    private void OnLeaving(List<TopicPartitionOffset> partitions, bool commit)
+    {
+        _logger.LogInformation("Partitions {Verb}: {Partitions}; training and checkpointing what was read from them first",
+            commit ? "revoked" : "lost", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        if (_pending is not null) Send(TakePending(), ignoreStopping: true);
+        var leaving = new PartitionsLeaving(partitions.Select(p => p.TopicPartition).ToList());
+        Send(leaving, ignoreStopping: true);
+        // Blocking here is the point: the partitions must not move before what was read from them is checkpointed.
+        var positions = leaving.Done.Task.GetAwaiter().GetResult();
+        if (commit) CommitNow(_consumer!, positions.Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList());
+        foreach (var partition in leaving.Partitions) _nextToRead.Remove(partition);
+    }
+
+    private void OnError(Error error)
+    {
+        KafkaClients.LogError(_logger, error);
+        if (error.IsFatal || error.Code is ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Transport or ErrorCode.Local_Resolve)
+            _status.Update(s => s with { KafkaReachable = false, KafkaError = error.Reason });
+    }
+
+    private void Add(ConsumeResult<byte[]?, byte[]> result)
+    {
+        var message = new ConsumedMessage(result.TopicPartitionOffset, result.Message.Value ?? [], result.Message.Key);
+        var batch = _pending ??= NewBatch();
+        if (CriteoLineParser.TryParse(message.Payload, _record, out var kind, out var reason))
+        {
+            batch.Features.Add(_record, _hashing);
+            batch.Events.Add(message);
+        }
+        else
+        {
+            batch.Malformed.Add(new MalformedMessage(message, kind, reason));
+        }
+        batch.NextOffsets[result.TopicPartition] = result.Offset.Value + 1;
+        _nextToRead[result.TopicPartition] = result.Offset.Value + 1;
+        if (!_status.Current.KafkaReachable) _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+    }
+
+    private StreamBatch NewBatch()
+    {
+        _pendingSince = Stopwatch.GetTimestamp();
+        return new StreamBatch(_options.MaxBatchSize);
+    }
+
+    private bool BatchIsDue() =>
+        _pending is { } batch && (batch.Features.IsFull || batch.Consumed >= 4 * _options.MaxBatchSize ||
+                                   Stopwatch.GetElapsedTime(_pendingSince).TotalMilliseconds >= _options.MaxBatchWaitMilliseconds);
+
+    private TimeSpan TimeUntilBatchIsDue()
+    {
+        var wait = TimeSpan.FromMilliseconds(_options.MaxBatchWaitMilliseconds);
+        if (_pending is null) return wait;
+        var left = wait - Stopwatch.GetElapsedTime(_pendingSince);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private StreamBatch TakePending()
+    {
+        var batch = _pending!;
+        _pending = null;
+        return batch;
+    }
+
+    private void Send(StreamItem item, bool ignoreStopping = false)
+    {
+        if (_queue.Writer.TryWrite(item)) return;
+        // A dedicated thread, not async code: waiting here is how back-pressure reaches the consumer.
+        _queue.Writer.WriteAsync(item, ignoreStopping ? CancellationToken.None : _stopping).AsTask().GetAwaiter().GetResult();
+    }
+
+    private void CommitRequested(IConsumer<byte[]?, byte[]> consumer)
+    {
+        while (_commits.TryDequeue(out var positions)) CommitNow(consumer, positions);
+    }
+
+    private void CommitNow(IConsumer<byte[]?, byte[]> consumer, IReadOnlyList<TopicPartitionOffset> positions)
+    {
+        var owned = positions.Where(p => consumer.Assignment.Contains(p.TopicPartition)).ToList();
+        if (owned.Count == 0) return;
+        try
+        {
+            consumer.Commit(owned);
+        }
+        catch (KafkaException e)
+        {
+            // The checkpoint is the source of truth; a missed commit only makes the lag metric stale.
+            _logger.LogWarning("Could not commit offsets for lag monitoring: {Reason}", e.Error.Reason);
+        }
+    }
+
+    private void ApplyPause(IConsumer<byte[]?, byte[]> consumer)
+    {
+        bool wanted = _pauseRequested;
+        if (wanted == _paused && (!wanted || consumer.Assignment.Count == 0)) return;
+        if (wanted) consumer.Pause(consumer.Assignment);
+        else consumer.Resume(consumer.Assignment);
+        _paused = wanted;
+        _status.Update(s => s with { Paused = wanted });
+    }
+
+    /// <summary>Lag from the watermarks the consumer already fetched; when reads stall, one query to the brokers tells reachability.</summary>
+    private void ReportLag(IConsumer<byte[]?, byte[]> consumer)
+    {
+        if (Stopwatch.GetElapsedTime(_lastLagCheck) < LagInterval) return;
+        _lastLagCheck = Stopwatch.GetTimestamp();
+        var lags = new List<PartitionLag>();
+        foreach (var partition in consumer.Assignment)
+        {
+            var watermarks = consumer.GetWatermarkOffsets(partition);
+            long position = _nextToRead.TryGetValue(partition, out var next) ? next : watermarks.Low.Value;
+            lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, position, Math.Max(watermarks.High.Value, position)));
+        }
+        if (!_status.Current.KafkaReachable && consumer.Assignment.FirstOrDefault() is { } probe)
+        {
+            try
+            {
+                consumer.QueryWatermarkOffsets(probe, ProbeTimeout);
+                _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+            }
+            catch (KafkaException e)
+            {
+                _status.Update(s => s with { KafkaReachable = false, KafkaError = e.Error.Reason });
+            }
+        }
+        _status.Update(s => s with { Partitions = lags });
+    }
+
+    private static string Describe(TopicPartitionOffset p) => $"{p.Topic}[{p.Partition.Value}]@{(p.Offset.IsSpecial ? p.Offset.ToString() : p.Offset.Value.ToString())}";
+
+    public void Dispose() => _consumer?.Dispose();
+}
