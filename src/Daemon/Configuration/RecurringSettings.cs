@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Configuration;
 
@@ -15,6 +16,7 @@ public sealed class RecurringSettings
     public TrainingOptions Training { get; private init; } = new();
     public OfflineOptions Offline { get; private init; } = new();
     public SyntheticDataOptions Synthetic { get; private init; } = new();
+    public KafkaOptions Kafka { get; private init; } = new();
 
     public static RecurringSettings Bind(IConfiguration configuration) => new()
     {
@@ -22,6 +24,7 @@ public sealed class RecurringSettings
         Training = configuration.GetSection(TrainingOptions.Section).Get<TrainingOptions>() ?? new(),
         Offline = configuration.GetSection(OfflineOptions.Section).Get<OfflineOptions>() ?? new(),
         Synthetic = BindSynthetic(configuration.GetSection(SyntheticSection)),
+        Kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new(),
     };
 
     /// <summary>
@@ -46,5 +49,6 @@ public sealed class RecurringSettings
         .. Training.Validate(),
         .. Offline.Validate(),
         .. Synthetic.Validate().Select(e => $"{SyntheticSection}:{e}"),
+        .. Kafka.Validate(),
     ];
 }
