@@ -18,11 +18,32 @@ public static class CommandSettings
         {
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e) when (IsUserFixable(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return InvalidConfiguration;
+            return Report(e);
         }
+    }
+
+    /// <inheritdoc cref="Guard"/>
+    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (IsUserFixable(e))
+        {
+            return Report(e);
+        }
+    }
+
+    private static bool IsUserFixable(Exception e) =>
+        e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException;
+
+    private static int Report(Exception e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return InvalidConfiguration;
     }
 
     public static RecurringSettings? Load(ParseResult result, IEnumerable<string>? extraOverrides = null)
