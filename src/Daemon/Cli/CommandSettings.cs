@@ -20,8 +20,7 @@ public static class CommandSettings
         }
         catch (Exception e) when (IsUserFixable(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return InvalidConfiguration;
+            return Report(e);
         }
     }
 
@@ -34,12 +33,18 @@ public static class CommandSettings
         }
         catch (Exception e) when (IsUserFixable(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return InvalidConfiguration;
+            return Report(e);
         }
     }
 
-    private static bool IsUserFixable(Exception e) => e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException;
+    private static bool IsUserFixable(Exception e) =>
+        e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException;
+
+    private static int Report(Exception e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return InvalidConfiguration;
+    }
 
     public static RecurringSettings? Load(ParseResult result, IEnumerable<string>? extraOverrides = null)
     {

@@ -8,6 +8,7 @@ public static class RecurringCli
     {
         var root = new RootCommand("Recurring: trains a DLRM click model offline with alternate growth and pruning, then keeps it fresh from Kafka.");
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(TrainOfflineCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Recurring.Checkpointing;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Configuration;
 
@@ -18,6 +19,7 @@ public sealed class RecurringSettings
     public SyntheticDataOptions Synthetic { get; private init; } = new();
     public CheckpointOptions Checkpoints { get; private init; } = new();
     public CheckpointScheduleOptions CheckpointSchedule { get; private init; } = new();
+    public KafkaOptions Kafka { get; private init; } = new();
 
     public static RecurringSettings Bind(IConfiguration configuration) => new()
     {
@@ -27,6 +29,7 @@ public sealed class RecurringSettings
         Synthetic = BindSynthetic(configuration.GetSection(SyntheticSection)),
         Checkpoints = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new(),
         CheckpointSchedule = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointScheduleOptions>() ?? new(),
+        Kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new(),
     };
 
     /// <summary>
@@ -53,5 +56,6 @@ public sealed class RecurringSettings
         .. Synthetic.Validate().Select(e => $"{SyntheticSection}:{e}"),
         .. Checkpoints.Validate(),
         .. CheckpointSchedule.Validate(),
+        .. Kafka.Validate(),
     ];
 }

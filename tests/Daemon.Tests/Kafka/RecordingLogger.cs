@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace Recurring.Daemon.Tests.Kafka;
+
+/// <summary>Counts warnings, e.g. the retry pipeline's "retrying" lines, so a test can wait for a retry to happen.</summary>
+internal sealed class RecordingLogger : ILogger
+{
+    private int _warnings;
+
+    public int Warnings => Volatile.Read(ref _warnings);
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (logLevel == LogLevel.Warning) Interlocked.Increment(ref _warnings);
+    }
+}
