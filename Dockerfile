@@ -34,7 +34,7 @@ ENV DOTNET_ENVIRONMENT=Production \
     RECURRING_Admin__BindAddress=0.0.0.0 \
     RECURRING_Admin__Port=8080 \
     RECURRING_Checkpoints__Directory=/var/lib/recurring/checkpoints \
-    RECURRING_Streaming__DeadLetterFile=/var/lib/recurring/dead-letters.tsv
+    RECURRING_Streaming__DeadLetterFile=/var/lib/recurring/dead-letters.jsonl
 
 USER 1654
 EXPOSE 8080

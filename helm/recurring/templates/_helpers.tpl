@@ -62,7 +62,7 @@ variables instead, which win over every appsettings file.
 {{- end }}
 
 {{- define "recurring.deadLetterFile" -}}
-{{- printf "%s/dead-letters.tsv" (trimSuffix "/" .Values.persistence.mountPath) }}
+{{- printf "%s/dead-letters.jsonl" (trimSuffix "/" .Values.persistence.mountPath) }}
 {{- end }}
 
 {{/* Fails the render when the checkpoints would not land on the persistent volume. */}}
