@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Recurring.Checkpointing;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Daemon.Admin;
 using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Streaming;
 
 namespace Recurring.Daemon.Configuration;
 
@@ -20,6 +22,8 @@ public sealed class RecurringSettings
     public CheckpointOptions Checkpoints { get; private init; } = new();
     public CheckpointScheduleOptions CheckpointSchedule { get; private init; } = new();
     public KafkaOptions Kafka { get; private init; } = new();
+    public StreamingOptions Streaming { get; private init; } = new();
+    public AdminOptions Admin { get; private init; } = new();
 
     public static RecurringSettings Bind(IConfiguration configuration) => new()
     {
@@ -30,6 +34,8 @@ public sealed class RecurringSettings
         Checkpoints = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new(),
         CheckpointSchedule = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointScheduleOptions>() ?? new(),
         Kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new(),
+        Streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new(),
+        Admin = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new(),
     };
 
     /// <summary>
@@ -57,5 +63,7 @@ public sealed class RecurringSettings
         .. Checkpoints.Validate(),
         .. CheckpointSchedule.Validate(),
         .. Kafka.Validate(),
+        .. Streaming.Validate(),
+        .. Admin.Validate(),
     ];
 }

@@ -92,6 +92,21 @@ public sealed class DaemonStatus(TimeProvider time)
         lock (_gate) _current = change(_current);
     }
 
+    public void RecordCheckpoint(Recurring.Checkpointing.CheckpointInfo info, long corruptSkipped)
+    {
+        var now = Time.GetUtcNow();
+        Update(s => s with
+        {
+            CheckpointsWritten = s.CheckpointsWritten + 1,
+            LastCheckpointId = info.Id,
+            LastCheckpointUtc = now,
+            LastCheckpointSeconds = info.Duration.TotalSeconds,
+            LastCheckpointBytes = info.Bytes,
+            LastCheckpointError = null,
+            CorruptCheckpointsSkipped = corruptSkipped,
+        });
+    }
+
     /// <summary>Seconds since the last checkpoint, or null before the first.</summary>
     public double? CheckpointAgeSeconds(DaemonSnapshot snapshot) =>
         snapshot.LastCheckpointUtc is { } at ? (Time.GetUtcNow() - at).TotalSeconds : null;

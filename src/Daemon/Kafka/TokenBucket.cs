@@ -7,6 +7,8 @@ namespace Recurring.Daemon.Kafka;
 /// </summary>
 public sealed class TokenBucket
 {
+    private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
+
     private readonly double _ratePerSecond;
     private readonly double _capacity;
     private readonly TimeProvider _time;
@@ -42,6 +44,8 @@ public sealed class TokenBucket
 
     public async ValueTask TakeAsync(CancellationToken cancellationToken)
     {
-        while (!TryTake(out var wait)) await Task.Delay(wait, _time, cancellationToken);
+        // Delays under a millisecond complete at once, which turned the wait into a busy loop that starved the
+        // process; sleeping a whole millisecond lets tokens pile up and the burst absorbs the difference.
+        while (!TryTake(out var wait)) await Task.Delay(wait < MinimumSleep ? MinimumSleep : wait, _time, cancellationToken);
     }
 }

@@ -21,7 +21,13 @@ public sealed class OfflinePhase(OfflineSetup setup, CheckpointManager? checkpoi
     public async Task<(OfflineResult Result, CheckpointInfo? Final)> RunAsync(OfflineTrainer trainer, CancellationToken cancellationToken)
     {
         var result = await trainer.RunAsync(setup.Source, checkpoints is null ? null : ct => CheckpointIfDueAsync(trainer, ct), cancellationToken);
-        if (checkpoints is null || cancellationToken.IsCancellationRequested) return (result, null);
+        if (checkpoints is null) return (result, null);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped part-way: keep the progress (a write is atomic, so it is not cancelled).
+            await SaveAsync(trainer, PhaseKind.Offline, CancellationToken.None);
+            return (result, null);
+        }
         // The schedule ends full width; a run cut short (the source ended early) is grown back before it is final.
         setup.Growth?.BeforeStep(setup.Schedule.TotalSteps);
         var final = await SaveAsync(trainer, PhaseKind.OfflineFinal, cancellationToken);

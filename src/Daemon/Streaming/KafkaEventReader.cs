@@ -48,6 +48,7 @@ public sealed class KafkaEventReader : IDisposable
     private StreamBatch? _pending;
     private long _pendingSince;
     private volatile bool _pauseRequested;
+    private bool _closing;
     private bool _paused;
     private long _lastLagCheck;
 
@@ -124,6 +125,7 @@ public sealed class KafkaEventReader : IDisposable
         {
             _logger.LogCritical(e, "The Kafka reader failed");
             _queue.Writer.TryComplete(e);
+            _closing = true;
             consumer.Close();
             return;
         }
@@ -139,6 +141,8 @@ public sealed class KafkaEventReader : IDisposable
         }
         finally
         {
+            // Close revokes the assignment once more; the final commit already covered it.
+            _closing = true;
             consumer.Close();
         }
     }
@@ -156,6 +160,7 @@ public sealed class KafkaEventReader : IDisposable
 
     private void OnLeaving(List<TopicPartitionOffset> partitions, bool commit)
     {
+        if (_closing) return;
         _logger.LogInformation("Partitions {Verb}: {Partitions}; training and checkpointing what was read from them first",
             commit ? "revoked" : "lost", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         if (_pending is not null) Send(TakePending(), ignoreStopping: true);

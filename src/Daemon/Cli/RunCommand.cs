@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Recurring.Daemon.Cli;
+
+/// <summary>
+/// `recurring run`: the daemon. Offline AMGP training (unless a checkpoint says it is done), then recurring training
+/// from Kafka, with the admin port up throughout. Without Kafka:BootstrapServers it runs the embedded default.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop gracefully after this long (e.g. 00:03:00); default: until stopped." };
+        var command = new Command("run", "Run the daemon: offline AMGP phase, then streaming training from Kafka, with the admin HTTP port.") { duration };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var app = Hosting.DaemonHost.TryBuild(CommonOptions.ConfigurationOverrides(result), Console.Error);
+            if (app is null) return CommandSettings.InvalidConfiguration;
+            await using (app)
+            {
+                var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+                lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+                    $"Recurring is running. Admin: {string.Join(", ", app.Urls)} (/status, /metrics, /health/ready). Ctrl-C stops after a final checkpoint."));
+                if (result.GetValue(duration) is { } limit)
+                    _ = Task.Delay(limit, lifetime.ApplicationStopping).ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
+                await app.RunAsync(cancellationToken);
+            }
+            return Environment.ExitCode;
+        });
+        return command;
+    }
+}
