@@ -17,7 +17,49 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateTrain());
         bench.Subcommands.Add(CreateAmgp());
         bench.Subcommands.Add(BenchCheckpointCommand.Create());
+        bench.Subcommands.Add(CreateStream());
         return bench;
+    }
+
+    private static Command CreateStream()
+    {
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = $"Partitions of the benchmark topic; {StreamBenchmark.EventsPerPartition:N0} events each.",
+            DefaultValueFactory = _ => 8,
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("stream", "End-to-end streaming events/s (embedded broker) vs the trainer alone on pre-parsed batches.") { partitions, json };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellationToken) => CommandSettings.GuardAsync(async () =>
+        {
+            var settings = CommandSettings.Load(result);
+            if (settings is null) return CommandSettings.InvalidConfiguration;
+            var device = DeviceSelection.Resolve(settings.Training);
+            var measured = await new StreamBenchmark(settings, device).RunAsync(Math.Max(1, result.GetValue(partitions)), cancellationToken);
+            var table = new Table().AddColumns("measure", "events/s");
+            table.AddRow("produce (embedded broker, unpaced)", $"{measured.ProduceEventsPerSecond:N0}");
+            table.AddRow("end to end: consume, parse, batch, score, train", $"{measured.EndToEndEventsPerSecond:N0}");
+            table.AddRow("trainer alone on pre-parsed batches", $"{measured.TrainerAloneEventsPerSecond:N0}");
+            table.AddRow("ratio end to end / trainer alone", $"{measured.Ratio:F3}");
+            AnsiConsole.Write(table);
+            if (result.GetValue(json))
+            {
+                JsonReport.Write(Console.Out, new
+                {
+                    device = device.type.ToString().ToLowerInvariant(),
+                    measured.Events,
+                    measured.Partitions,
+                    measured.BatchSize,
+                    produceEventsPerSecond = measured.ProduceEventsPerSecond,
+                    endToEndEventsPerSecond = measured.EndToEndEventsPerSecond,
+                    trainerAloneEventsPerSecond = measured.TrainerAloneEventsPerSecond,
+                    ratio = measured.Ratio,
+                });
+            }
+            return 0;
+        }));
+        return command;
     }
 
     private static Command CreateAmgp()
