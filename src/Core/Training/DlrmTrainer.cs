@@ -1,5 +1,6 @@
 using Recurring.Core.Data;
 using Recurring.Core.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Training;
@@ -157,8 +158,14 @@ public sealed class DlrmTrainer : IDisposable
         var rows = tensor(batch.Rows, [batch.Capacity, FeatureBatch.TableCount]).narrow(0, 0, count);
         var labels = tensor(batch.Labels, [batch.Capacity]).narrow(0, 0, count);
         var device = Model.Device;
-        return (dense.to(device), rows.to(device), labels.to(device));
+        if (device.type == DeviceType.CPU) return (dense, rows, labels);
+        // To a GPU: through page-locked memory, asynchronously, so the copy overlaps the previous step's kernels.
+        // libtorch's pinned allocator only reuses a block once the copy that read it has completed, so the host
+        // buffers are free to be refilled for the next batch at once.
+        return (ToDeviceAsync(dense, device), ToDeviceAsync(rows, device), ToDeviceAsync(labels, device));
     }
+
+    private static Tensor ToDeviceAsync(Tensor host, Device device) => host.contiguous().pin_memory().to(device, non_blocking: true);
 
     private void ClearGradients()
     {

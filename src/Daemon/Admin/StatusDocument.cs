@@ -14,7 +14,7 @@ public static class StatusDocument
             phase = s.Phase.ToString().ToLowerInvariant(),
             s.FailureReason,
             s.Paused,
-            model = new { s.ModelLoaded, s.Device, s.Parameters, bottomWidths = s.BottomWidths, topWidths = s.TopWidths },
+            model = new { s.ModelLoaded, s.Device, libTorch = s.LibTorch, gpu = s.Gpu, s.Parameters, bottomWidths = s.BottomWidths, topWidths = s.TopWidths },
             training = new { s.TrainerRunning, s.Steps, s.Samples, s.SamplesPerSecond },
             offline = new { plannedSamples = s.OfflinePlannedSamples, evalAuc = s.OfflineEvalAuc, bayesAuc = s.OfflineBayesAuc, mlpFlopsRatioToDense = s.MlpFlopsRatioToDense, amgpMode = s.AmgpMode, amgpPhase = s.AmgpPhase },
             streaming = new

@@ -36,7 +36,7 @@ public static class BenchCheckpointCommand
             {
                 RowsPerTable = Enumerable.Repeat(result.GetValue(rows), DlrmConfig.CategoricalFeatures).ToArray(),
             };
-            var figures = await CheckpointWriteBenchmark.RunAsync(config, DeviceSelection.Resolve(training), result.GetRequiredValue(dir), result.GetValue(repeat), cancellationToken);
+            var figures = await CheckpointWriteBenchmark.RunAsync(config, DeviceSelection.Resolve(training, new TorchOptions()).Device, result.GetRequiredValue(dir), result.GetValue(repeat), cancellationToken);
 
             var table = new Table().AddColumns("", "value");
             table.AddRow("model", $"{figures.ModelBytes / 1e6:N1} MB");

@@ -35,7 +35,7 @@ public static class BenchCommand
         {
             var settings = CommandSettings.Load(result);
             if (settings is null) return CommandSettings.InvalidConfiguration;
-            var device = DeviceSelection.Resolve(settings.Training);
+            var device = settings.ResolveDevice().Device;
             var measured = await new StreamBenchmark(settings, device).RunAsync(Math.Max(1, result.GetValue(partitions)), cancellationToken);
             var table = new Table().AddColumns("measure", "events/s");
             table.AddRow("produce (embedded broker, unpaced)", $"{measured.ProduceEventsPerSecond:N0}");
@@ -74,7 +74,7 @@ public static class BenchCommand
         {
             var baseSettings = CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25"]);
             if (baseSettings is null) return CommandSettings.InvalidConfiguration;
-            var device = DeviceSelection.Resolve(baseSettings.Training);
+            var device = baseSettings.ResolveDevice().Device;
             var benchmark = new AmgpBenchmark(overrides => CommandSettings.Load(result, ["--Offline:EvaluateEverySteps=25", .. overrides])!, device);
             var seedList = Enumerable.Range(1, Math.Max(1, result.GetValue(seeds))).Select(s => (long)s).ToArray();
             foreach (var mode in AmgpBenchmark.Modes)
@@ -103,7 +103,7 @@ public static class BenchCommand
         {
             var settings = CommandSettings.Load(result);
             if (settings is null) return CommandSettings.InvalidConfiguration;
-            var device = DeviceSelection.Resolve(settings.Training);
+            var device = settings.ResolveDevice().Device;
             var benchmark = new TrainStepBenchmark(settings.Model.ToDlrmConfig(), settings.Training.Optimizer, device,
                 new SyntheticClickGenerator(settings.Synthetic));
             var minimum = TimeSpan.FromSeconds(result.GetValue(seconds));

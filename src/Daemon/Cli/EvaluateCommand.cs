@@ -37,7 +37,7 @@ public static class EvaluateCommand
     private static async Task<int> RunAsync(RecurringSettings settings, string modelPath, string dataPath, string? probabilitiesPath, bool json,
         CancellationToken cancellationToken)
     {
-        var device = DeviceSelection.Resolve(settings.Training);
+        var device = settings.ResolveDevice().Device;
         using var restored = await RestoreAsync(modelPath, device, cancellationToken);
         var trainer = restored.Trainer;
         var hashing = new FeatureHashing(restored.Model.Config.RowsPerTable);

@@ -41,10 +41,11 @@ public static class TrainOfflineCommand
 
     private static async Task<int> RunAsync(RecurringSettings settings, string? outputFolder, bool json, CancellationToken cancellationToken)
     {
-        var device = DeviceSelection.Resolve(settings.Training);
+        var torchDevice = settings.ResolveDevice();
+        var device = torchDevice.Device;
         using var setup = OfflineSetup.Create(settings, device, onMalformed: (file, error) =>
             Console.Error.WriteLine($"skipped {Path.GetFileName(file)}:{error.LineNumber}: {error.Reason}"));
-        Console.WriteLine($"Recurring offline training on {device.type}: {setup.DataDescription}");
+        Console.WriteLine($"Recurring offline training on {torchDevice.Describe()}: {setup.DataDescription}");
         Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {settings.Offline.Amgp.Mode.Name()} " +
                           $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned), " +
                           $"held-out set {setup.Evaluation.Count:N0} events");

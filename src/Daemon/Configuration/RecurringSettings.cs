@@ -24,6 +24,10 @@ public sealed class RecurringSettings
     public KafkaOptions Kafka { get; private init; } = new();
     public StreamingOptions Streaming { get; private init; } = new();
     public AdminOptions Admin { get; private init; } = new();
+    public TorchOptions Torch { get; private init; } = new();
+
+    /// <inheritdoc cref="DeviceSelection.Resolve"/>
+    public TorchDevice ResolveDevice() => DeviceSelection.Resolve(Training, Torch);
 
     public static RecurringSettings Bind(IConfiguration configuration) => new()
     {
@@ -36,6 +40,7 @@ public sealed class RecurringSettings
         Kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new(),
         Streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new(),
         Admin = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new(),
+        Torch = configuration.GetSection(TorchOptions.Section).Get<TorchOptions>() ?? new(),
     };
 
     /// <summary>
@@ -65,5 +70,6 @@ public sealed class RecurringSettings
         .. Kafka.Validate(),
         .. Streaming.Validate(),
         .. Admin.Validate(),
+        .. Torch.Validate(),
     ];
 }

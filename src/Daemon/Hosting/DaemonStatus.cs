@@ -26,6 +26,8 @@ public sealed record DaemonSnapshot
     public bool ModelLoaded { get; init; }
     public bool TrainerRunning { get; init; }
     public string Device { get; init; } = "";
+    public string? LibTorch { get; init; }
+    public Recurring.Daemon.Configuration.GpuInfo? Gpu { get; init; }
     public IReadOnlyList<int> BottomWidths { get; init; } = [];
     public IReadOnlyList<int> TopWidths { get; init; } = [];
     public long Parameters { get; init; }

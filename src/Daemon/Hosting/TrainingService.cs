@@ -38,8 +38,10 @@ public sealed class TrainingService(
     {
         try
         {
-            var device = DeviceSelection.Resolve(settings.Training);
-            status.Update(s => s with { Device = device.ToString() });
+            var torchDevice = settings.ResolveDevice();
+            var device = torchDevice.Device;
+            _logger.LogInformation("Training on {Device}", torchDevice.Describe());
+            status.Update(s => s with { Device = device.ToString(), LibTorch = torchDevice.LibTorchDirectory, Gpu = torchDevice.Gpu });
             var checkpoints = CheckpointManager.ForDirectory(settings.Checkpoints, loggers.CreateLogger<CheckpointManager>());
             int stale = await checkpoints.RemoveStaleTemporaryFoldersAsync(stoppingToken);
             if (stale > 0) _logger.LogWarning("Removed {Count} incomplete checkpoint folder(s) left by an interrupted write", stale);
