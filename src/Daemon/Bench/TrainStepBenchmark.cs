@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 
 namespace Recurring.Daemon.Bench;
 
-public sealed record TrainStepMeasurement(int BatchSize, EmbeddingUpdateKind EmbeddingUpdate, int Steps, double Seconds, double SamplesPerSecond);
+/// <param name="WorkingSetGrowthBytes">Process working set after the timed steps minus before them: flat memory shows as ~0.</param>
+public sealed record TrainStepMeasurement(int BatchSize, EmbeddingUpdateKind EmbeddingUpdate, int Steps, double Seconds, double SamplesPerSecond,
+    long WorkingSetGrowthBytes);
 
 /// <summary>
 /// Train-step throughput on pre-built batches of synthetic events (no parsing, no I/O): what the trainer alone
@@ -24,6 +26,7 @@ public sealed class TrainStepBenchmark(DlrmConfig config, OptimizerOptions optim
         using var trainer = new DlrmTrainer(model, optimizer with { EmbeddingUpdate = update });
         for (int i = 0; i < warmupSteps; i++) trainer.TrainStep(batches[i % batches.Length]);
         trainer.ReadTotals();
+        long workingSetBefore = Environment.WorkingSet;
 
         var clock = Stopwatch.StartNew();
         int steps = 0;
@@ -35,7 +38,8 @@ public sealed class TrainStepBenchmark(DlrmConfig config, OptimizerOptions optim
         }
         trainer.ReadTotals();
         clock.Stop();
-        return new TrainStepMeasurement(batchSize, update, steps, clock.Elapsed.TotalSeconds, (double)steps * batchSize / clock.Elapsed.TotalSeconds);
+        return new TrainStepMeasurement(batchSize, update, steps, clock.Elapsed.TotalSeconds, (double)steps * batchSize / clock.Elapsed.TotalSeconds,
+            Environment.WorkingSet - workingSetBefore);
     }
 
     private FeatureBatch Batch(FeatureHashing hashing, int size, long firstEvent)

@@ -42,7 +42,7 @@ public static class BenchCommand
             table.AddRow("end to end: consume, parse, batch, score, train", $"{measured.EndToEndEventsPerSecond:N0}");
             table.AddRow("trainer alone on pre-parsed batches", $"{measured.TrainerAloneEventsPerSecond:N0}");
             table.AddRow("ratio end to end / trainer alone", $"{measured.Ratio:F3}");
-            AnsiConsole.Write(table);
+            Terminal.For(Console.Out).Write(table);
             if (result.GetValue(json))
             {
                 JsonReport.Write(Console.Out, new
@@ -82,7 +82,7 @@ public static class BenchCommand
             var runs = await benchmark.RunAsync(seedList, result.GetValue(events), Console.WriteLine, cancellationToken);
 
             var summary = AmgpSummary.From(runs);
-            AnsiConsole.Write(summary.ToTable());
+            Terminal.For(Console.Out).Write(summary.ToTable());
             var chartPath = Path.GetFullPath(result.GetValue(chart)!);
             AmgpChart.Save(runs, chartPath);
             Console.WriteLine($"chart: {chartPath}");
@@ -108,17 +108,25 @@ public static class BenchCommand
                 new SyntheticClickGenerator(settings.Synthetic));
             var minimum = TimeSpan.FromSeconds(result.GetValue(seconds));
             var rows = new List<object>();
-            var table = new Table().AddColumns("batch", "embedding update", "steps", "samples/s", "row-wise / dense");
+            var table = new Table().AddColumns("batch", "embedding update", "steps", "samples/s", "row-wise / dense", "working set growth");
             foreach (int batch in new[] { 2048, 16384 })
             {
                 var rowWise = benchmark.Measure(batch, EmbeddingUpdateKind.RowWiseAdagrad, minimum, minimumSteps: 5);
                 var dense = benchmark.Measure(batch, EmbeddingUpdateKind.DenseAdagrad, minimum, minimumSteps: 3);
                 double ratio = rowWise.SamplesPerSecond / dense.SamplesPerSecond;
-                table.AddRow($"{batch}", "row-wise Adagrad", $"{rowWise.Steps}", $"{rowWise.SamplesPerSecond:N0}", $"{ratio:F1}x");
-                table.AddRow($"{batch}", "dense Adagrad", $"{dense.Steps}", $"{dense.SamplesPerSecond:N0}", "");
-                rows.Add(new { batchSize = batch, rowWiseSamplesPerSecond = rowWise.SamplesPerSecond, denseSamplesPerSecond = dense.SamplesPerSecond, rowWiseOverDense = ratio });
+                table.AddRow($"{batch}", "row-wise Adagrad", $"{rowWise.Steps}", $"{rowWise.SamplesPerSecond:N0}", $"{ratio:F1}x", $"{rowWise.WorkingSetGrowthBytes / 1e6:F1} MB");
+                table.AddRow($"{batch}", "dense Adagrad", $"{dense.Steps}", $"{dense.SamplesPerSecond:N0}", "", $"{dense.WorkingSetGrowthBytes / 1e6:F1} MB");
+                rows.Add(new
+                {
+                    batchSize = batch,
+                    rowWiseSamplesPerSecond = rowWise.SamplesPerSecond,
+                    denseSamplesPerSecond = dense.SamplesPerSecond,
+                    rowWiseOverDense = ratio,
+                    rowWiseSteps = rowWise.Steps,
+                    rowWiseWorkingSetGrowthBytes = rowWise.WorkingSetGrowthBytes,
+                });
             }
-            AnsiConsole.Write(table);
+            Terminal.For(Console.Out).Write(table);
             if (result.GetValue(json))
                 JsonReport.Write(Console.Out, new { device = device.type.ToString().ToLowerInvariant(), threads = TorchSharp.torch.get_num_threads(), results = rows });
             return 0;

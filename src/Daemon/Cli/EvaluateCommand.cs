@@ -80,7 +80,7 @@ public static class EvaluateCommand
         table.AddRow("AUC", $"{metrics.Auc:F4}", bayes is null ? "" : $"{bayes.Auc:F4}");
         table.AddRow("logloss", $"{metrics.LogLoss:F4}", bayes is null ? "" : $"{bayes.LogLoss:F4}");
         table.AddRow("NE", $"{metrics.NormalizedEntropy:F4}", bayes is null ? "" : $"{bayes.NormalizedEntropy:F4}");
-        AnsiConsole.Write(table);
+        Terminal.For(Console.Out).Write(table);
         if (malformed > 0) Console.WriteLine($"{malformed:N0} malformed lines skipped");
         if (json)
         {

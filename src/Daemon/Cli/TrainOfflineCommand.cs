@@ -83,7 +83,7 @@ public static class TrainOfflineCommand
         table.AddRow("MLP FLOPs vs dense", $"{result.Flops.MlpRatioToDense:P1}");
         table.AddRow("skipped non-finite steps", $"{result.SkippedSteps}");
         if (malformed > 0) table.AddRow("malformed lines skipped", $"{malformed:N0}");
-        AnsiConsole.Write(table);
+        Terminal.For(Console.Out).Write(table);
     }
 
     internal static object Report(OfflineResult result, OfflineSetup setup, string device, CheckpointInfo? final) => new
