@@ -18,7 +18,8 @@ namespace Recurring.Daemon.Streaming;
 /// committed group offset, which may be ahead of the restored model.</item>
 /// <item>Offsets are committed only when the trainer says so, with the positions its durable checkpoint holds.</item>
 /// <item>When partitions leave (rebalance), the reader stops, lets the trainer train and checkpoint everything read
-/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>).</item>
+/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>). Their positions are
+/// kept: a partition that comes back resumes after the last event trained from it.</item>
 /// </list>
 /// </summary>
 public sealed class KafkaEventReader : IDisposable
@@ -167,9 +168,12 @@ public sealed class KafkaEventReader : IDisposable
         var leaving = new PartitionsLeaving(partitions.Select(p => p.TopicPartition).ToList());
         Send(leaving, ignoreStopping: true);
         // Blocking here is the point: the partitions must not move before what was read from them is checkpointed.
-        var positions = leaving.Done.Task.GetAwaiter().GetResult();
-        if (commit) CommitNow(_consumer!, positions.Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList());
+        var positions = leaving.Done.Task.GetAwaiter().GetResult().Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList();
+        if (commit) CommitNow(_consumer!, positions);
+        // Should a partition come back (a rejoin after the session was lost in a broker outage), reading resumes after
+        // the last event trained from it, not at Kafka:StartFrom: that would train the partition again, or skip it.
         foreach (var partition in leaving.Partitions) _nextToRead.Remove(partition);
+        foreach (var position in positions) _nextToRead[position.TopicPartition] = position.Offset.Value;
     }
 
     private void OnError(Error error)

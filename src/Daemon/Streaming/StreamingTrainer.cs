@@ -115,8 +115,9 @@ public sealed class StreamingTrainer
                 else if (item is PartitionsLeaving leaving)
                 {
                     await CheckpointAsync(reader: null, force: true);
+                    // The positions stay: should a partition come back (a rejoin after a lost session), this model
+                    // goes on after the last event it trained from it, and every checkpoint until then says so.
                     leaving.Done.TrySetResult(CurrentPositions());
-                    foreach (var partition in leaving.Partitions) _positions.Remove(partition);
                 }
             }
             else if (!await WaitForItemsAsync(items))

@@ -1,0 +1,108 @@
+using Recurring.Checkpointing;
+using Recurring.Core.Data;
+using Recurring.Daemon.Streaming;
+using Recurring.Daemon.Tests.Kafka;
+using static TorchSharp.torch;
+
+namespace Recurring.Daemon.Tests.Daemon;
+
+[Collection(DaemonCollection.Name)]
+public sealed class GracefulRestartTests(KafkaClusterFixture kafka)
+{
+    private const int Batch = DaemonSetup.BatchSize;
+    private const int FirstRun = 16 * Batch + Batch / 2;
+    private const int SecondRun = 15 * Batch + Batch / 2;
+
+    /// <summary>
+    /// The first run's events go to partition 0, the second run's to partition 1, so each run reads one partition
+    /// and its batches are predictable: with every event already in the topic a batch fills to <see cref="Batch"/>
+    /// events long before Streaming:MaxBatchWaitMilliseconds, and only the end of the data cuts one short. That lets
+    /// the test retrace the training and compare weights bit for bit.
+    /// </summary>
+    [Fact]
+    public async Task After_a_graceful_restart_the_daemon_resumes_at_its_checkpoint_positions_and_trains_every_event_exactly_once()
+    {
+        using var setup = new DaemonSetup(kafka, partitions: 2).With("Streaming:MaxBatchWaitMilliseconds", "1000");
+        using var topic = new ClickTopic(kafka.Cluster.BootstrapServers, setup.Topic);
+
+        await topic.ProduceEventsAsync(FirstRun, partition: 0);
+        await using (var first = await RunningDaemon.StartStreamingAsync(setup))
+        {
+            await first.WaitUntilTrainedAsync(FirstRun);
+            await first.StopAsync();
+        }
+        var firstRun = await Checkpoints.StreamingManifestsAsync(setup);
+        var stopped = firstRun[^1];
+        Assert.Equal(new Dictionary<int, long> { [0] = FirstRun }, Checkpoints.Positions(stopped, setup.Topic));
+
+        await topic.ProduceEventsAsync(SecondRun, partition: 1);
+        await using (var second = await RunningDaemon.StartAsync(setup))
+        {
+            await second.WaitUntilTrainedAsync(FirstRun + SecondRun);
+            await second.StopAsync();
+        }
+
+        var manifests = await Checkpoints.StreamingManifestsAsync(setup);
+        var secondRun = manifests.Skip(firstRun.Count).ToList();
+        Assert.NotEmpty(secondRun);
+        // The restart went on from the first run's positions and counters: partition 0 was not read again.
+        var resumed = Checkpoints.Positions(secondRun[0], setup.Topic);
+        Assert.Equal(FirstRun, resumed[0]);
+        Assert.InRange(resumed[1], 1, SecondRun);
+        Assert.Equal(FirstRun + resumed[1], secondRun[0].Counters.Other[StreamingTrainer.TrainedCounter]);
+
+        var last = manifests[^1];
+        Assert.Equal(topic.EndOffsets(), Checkpoints.Positions(last, setup.Topic));
+        Assert.Equal(FirstRun + SecondRun, last.Counters.Other[StreamingTrainer.ConsumedCounter]);
+        Assert.Equal(FirstRun + SecondRun, last.Counters.Other[StreamingTrainer.TrainedCounter]);
+        // Every checkpoint of both runs: the events counted are exactly those before its positions, and the model's own
+        // sample counter moved by as many since the offline phase's final model.
+        var offlineFinal = (await Checkpoints.ListAsync(setup)).Single(c => c.Manifest!.Phase.Kind == PhaseKind.OfflineFinal).Manifest!;
+        Assert.All(manifests, m =>
+        {
+            long positions = Checkpoints.Positions(m, setup.Topic).Values.Sum();
+            Assert.Equal(positions, m.Counters.Other[StreamingTrainer.ConsumedCounter]);
+            Assert.Equal(positions, m.Counters.Other[StreamingTrainer.TrainedCounter]);
+            Assert.Equal(offlineFinal.Counters.Samples + positions, m.Counters.Samples);
+        });
+
+        // Per event: the final weights are exactly those of the offline model trained once on each event, in offset
+        // order, in the batches the daemon formed: full ones, and a shorter one at the end of each partition.
+        var events = TopicReader.Read(kafka.Cluster.BootstrapServers, setup.Topic, FirstRun + SecondRun)
+            .GroupBy(m => m.Partition.Value).OrderBy(p => p.Key)
+            .SelectMany(p => p.OrderBy(m => m.Offset.Value).Select(m => m.Message.Value!).Chunk(Batch))
+            .ToList();
+        var manager = CheckpointManager.ForDirectory(new CheckpointOptions { Directory = setup.CheckpointDirectory });
+        using var reference = (await manager.RestoreLatestAsync(CPU, m => m.Id == offlineFinal.Id, CancellationToken.None))!;
+        using var daemonModel = (await manager.RestoreLatestAsync(CPU, m => m.Id == last.Id, CancellationToken.None))!;
+        Retrace(reference, events);
+        Assert.Equal(last.Counters.Steps, reference.Trainer.Steps);
+        AssertSameWeights(reference, daemonModel);
+    }
+
+    private static void Retrace(RestoredCheckpoint model, IEnumerable<byte[][]> batches)
+    {
+        var hashing = new FeatureHashing(model.Model.Config.RowsPerTable);
+        var record = new CriteoRecord();
+        var scores = new float[Batch];
+        foreach (var events in batches)
+        {
+            var batch = new FeatureBatch(Batch);
+            foreach (var line in events)
+            {
+                Assert.True(CriteoLineParser.TryParse(line, record, out _, out var reason), reason);
+                batch.Add(record, hashing);
+            }
+            Assert.True(model.Trainer.TrainAndScore(batch, scores));
+        }
+    }
+
+    private static void AssertSameWeights(RestoredCheckpoint expected, RestoredCheckpoint actual)
+    {
+        var expectedTensors = expected.Model.NamedTensors().ToList();
+        var actualTensors = actual.Model.NamedTensors().ToList();
+        Assert.Equal(expectedTensors.Select(t => t.Name), actualTensors.Select(t => t.Name));
+        foreach (var ((name, e), (_, a)) in expectedTensors.Zip(actualTensors))
+            Assert.True(e.shape.SequenceEqual(a.shape) && e.equal(a).all().item<bool>(), $"{name} differs: max |difference| {(e - a).abs().max().item<float>()}");
+    }
+}
