@@ -10,6 +10,9 @@ namespace Recurring.Daemon.Admin;
 /// </summary>
 public sealed class RecurringMetrics
 {
+    /// <summary>For figures that mean nothing until first known: absent from a scrape rather than a misleading 0.</summary>
+    private static readonly GaugeConfiguration Unset = new() { SuppressInitialValue = true };
+
     public RecurringMetrics(DaemonStatus status)
     {
         Registry = Metrics.NewCustomRegistry();
@@ -22,20 +25,20 @@ public sealed class RecurringMetrics
         var skipped = factory.CreateCounter("recurring_batches_skipped_total", "Batches skipped because their loss or gradients were not finite.");
         var steps = factory.CreateGauge("recurring_training_steps", "Optimizer steps since the model was created.");
         var rate = factory.CreateGauge("recurring_samples_per_second", "Training throughput over the last few seconds.");
-        var auc = factory.CreateGauge("recurring_progressive_auc", "AUC of predictions made before training on each event, over the sliding window.");
-        var logloss = factory.CreateGauge("recurring_progressive_logloss", "Log loss of predictions made before training, over the sliding window.");
-        var ne = factory.CreateGauge("recurring_progressive_ne", "Normalized entropy of predictions made before training, over the sliding window.");
+        var auc = factory.CreateGauge("recurring_progressive_auc", "AUC of predictions made before training on each event, over the sliding window.", Unset);
+        var logloss = factory.CreateGauge("recurring_progressive_logloss", "Log loss of predictions made before training, over the sliding window.", Unset);
+        var ne = factory.CreateGauge("recurring_progressive_ne", "Normalized entropy of predictions made before training, over the sliding window.", Unset);
         var lag = factory.CreateGauge("recurring_consumer_lag", "Messages behind the newest, per partition.", "topic", "partition");
         var checkpoints = factory.CreateCounter("recurring_checkpoints_total", "Checkpoints written.");
         var checkpointFailures = factory.CreateCounter("recurring_checkpoint_failures_total", "Checkpoint writes that failed (previous checkpoints intact).");
         var corrupt = factory.CreateCounter("recurring_checkpoints_corrupt_skipped_total", "Damaged checkpoints passed over when restoring.");
         var checkpointSeconds = factory.CreateGauge("recurring_checkpoint_duration_seconds", "Duration of the last checkpoint write.");
         var checkpointBytes = factory.CreateGauge("recurring_checkpoint_bytes", "Size of the last checkpoint.");
-        var checkpointAge = factory.CreateGauge("recurring_checkpoint_age_seconds", "Seconds since the last checkpoint.");
+        var checkpointAge = factory.CreateGauge("recurring_checkpoint_age_seconds", "Seconds since the last checkpoint.", Unset);
         var phase = factory.CreateGauge("recurring_phase", "1 for the current phase.", "phase");
         var widths = factory.CreateGauge("recurring_mlp_width", "Current width of each MLP layer.", "mlp", "layer");
         var flops = factory.CreateGauge("recurring_offline_mlp_flops_ratio", "MLP training FLOPs of the offline phase relative to dense training.");
-        var offlineAuc = factory.CreateGauge("recurring_offline_eval_auc", "Held-out AUC during the offline phase.");
+        var offlineAuc = factory.CreateGauge("recurring_offline_eval_auc", "Held-out AUC during the offline phase.", Unset);
         var kafkaUp = factory.CreateGauge("recurring_kafka_reachable", "1 when the brokers answer.");
         var paused = factory.CreateGauge("recurring_paused", "1 while training is paused.");
 

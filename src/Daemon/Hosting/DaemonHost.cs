@@ -84,7 +84,8 @@ public static class DaemonHost
         {
             // Probes and scrapes arrive every few seconds; only control calls and errors deserve Information.
             options.GetLevel = (http, _, error) =>
-                error is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                http.Request.Path.StartsWithSegments("/health") && error is null ? LogEventLevel.Debug
+                : error is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : HttpMethods.IsPost(http.Request.Method) ? LogEventLevel.Information
                 : LogEventLevel.Debug;
         });

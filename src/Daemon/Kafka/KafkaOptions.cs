@@ -100,6 +100,8 @@ public sealed partial class KafkaOptions
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         IsolationLevel = IsolationLevel.ReadCommitted,
         SessionTimeoutMs = SessionTimeoutMilliseconds,
+        // librdkafka's fixed 3 s heartbeat would let any session timeout of 3 s or less expire between heartbeats.
+        HeartbeatIntervalMs = Math.Max(1, SessionTimeoutMilliseconds / 3),
         MaxPollIntervalMs = MaxPollIntervalMilliseconds,
     });
 

@@ -72,7 +72,10 @@ public sealed class KafkaEventReader : IDisposable
     public void Start(CancellationToken stopping)
     {
         _stopping = stopping;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]>(_kafka.ToConsumerConfig())
+        var config = _kafka.ToConsumerConfig();
+        // A fetch may wait this long for data; longer than a batch may wait would delay every quiet-time batch.
+        config.FetchWaitMaxMs ??= Math.Min(500, _options.MaxBatchWaitMilliseconds);
+        _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnLeaving(partitions, commit: true))
             .SetPartitionsLostHandler((_, partitions) => OnLeaving(partitions, commit: false))

@@ -29,8 +29,8 @@ public sealed class StreamBatch(int capacity) : StreamItem
 
 /// <summary>
 /// Partitions are leaving this consumer (a rebalance). The trainer trains everything queued before this item,
-/// checkpoints, and completes <see cref="Done"/> with the positions to commit, so the partitions' next owner starts
-/// exactly after the last event trained here: nothing lost, nothing trained twice.
+/// checkpoints, and completes <see cref="Done"/> with the positions to commit: the group's offsets then say exactly
+/// how far this model got, and a partition that comes back resumes right after its last trained event.
 /// </summary>
 public sealed class PartitionsLeaving(IReadOnlyList<TopicPartition> partitions) : StreamItem
 {
