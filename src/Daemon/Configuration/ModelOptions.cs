@@ -15,8 +15,9 @@ public sealed class ModelOptions
     /// <summary>Embedding rows start uniform in [-bound, bound].</summary>
     public double EmbeddingInitBound { get; set; } = 0.2;
 
-    // Null until configured: the configuration binder appends configured array items to a non-empty default
-    // instead of replacing it, so the defaults are applied after binding.
+    // Null until configured, and absent from appsettings.json: configuration merges lists index by index (across
+    // sources, and into a non-empty default), so a list can only be replaced whole if nothing below sets it.
+    // Defaults (13-512-256-64-16, top 512-256) are applied after binding.
     public int[]? BottomLayers { get; set; }
     public int[]? TopHidden { get; set; }
 
