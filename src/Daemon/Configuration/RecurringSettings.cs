@@ -26,22 +26,57 @@ public sealed class RecurringSettings
     public AdminOptions Admin { get; private init; } = new();
     public TorchOptions Torch { get; private init; } = new();
 
+    /// <summary>Binds and validates; on problems writes one "configuration error:" line each and returns null.</summary>
+    public static RecurringSettings? TryLoad(IConfiguration configuration, TextWriter errors)
+    {
+        var settings = Bind(configuration);
+        var problems = settings.Validate();
+        foreach (var problem in problems) errors.WriteLine($"configuration error: {problem}");
+        return problems.Count == 0 ? settings : null;
+    }
+
     /// <inheritdoc cref="DeviceSelection.Resolve"/>
     public TorchDevice ResolveDevice() => DeviceSelection.Resolve(Training, Torch);
 
-    public static RecurringSettings Bind(IConfiguration configuration) => new()
+    private IReadOnlyList<string> _bindingErrors = [];
+
+    /// <summary>
+    /// Binds every section. A value that does not convert (a word where a number belongs) is reported by
+    /// <see cref="Validate"/> with its key, that section falls back to its defaults, and the other sections still bind,
+    /// so one run lists every problem.
+    /// </summary>
+    public static RecurringSettings Bind(IConfiguration configuration)
     {
-        Model = configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new(),
-        Training = configuration.GetSection(TrainingOptions.Section).Get<TrainingOptions>() ?? new(),
-        Offline = configuration.GetSection(OfflineOptions.Section).Get<OfflineOptions>() ?? new(),
-        Synthetic = BindSynthetic(configuration.GetSection(SyntheticSection)),
-        Checkpoints = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new(),
-        CheckpointSchedule = configuration.GetSection(CheckpointOptions.Section).Get<CheckpointScheduleOptions>() ?? new(),
-        Kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new(),
-        Streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new(),
-        Admin = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new(),
-        Torch = configuration.GetSection(TorchOptions.Section).Get<TorchOptions>() ?? new(),
-    };
+        var errors = new List<string>();
+        T Section<T>(string name, Func<IConfigurationSection, T?> bind) where T : new()
+        {
+            try
+            {
+                return bind(configuration.GetSection(name)) ?? new T();
+            }
+            catch (InvalidOperationException e)
+            {
+                // The binder's message names the key and the type it could not convert to.
+                errors.Add(e.InnerException is { } cause ? $"{e.Message} {cause.Message}" : e.Message);
+                return new T();
+            }
+        }
+
+        return new RecurringSettings
+        {
+            Model = Section(ModelOptions.Section, s => s.Get<ModelOptions>()),
+            Training = Section(TrainingOptions.Section, s => s.Get<TrainingOptions>()),
+            Offline = Section(OfflineOptions.Section, s => s.Get<OfflineOptions>()),
+            Synthetic = Section(SyntheticSection, BindSynthetic),
+            Checkpoints = Section(CheckpointOptions.Section, s => s.Get<CheckpointOptions>()),
+            CheckpointSchedule = Section(CheckpointOptions.Section, s => s.Get<CheckpointScheduleOptions>()),
+            Kafka = Section(KafkaOptions.Section, s => s.Get<KafkaOptions>()),
+            Streaming = Section(StreamingOptions.Section, s => s.Get<StreamingOptions>()),
+            Admin = Section(AdminOptions.Section, s => s.Get<AdminOptions>()),
+            Torch = Section(TorchOptions.Section, s => s.Get<TorchOptions>()),
+            _bindingErrors = errors,
+        };
+    }
 
     /// <summary>
     /// The binder appends configured list items to a non-empty default list; the generator's per-table lists are
@@ -61,6 +96,7 @@ public sealed class RecurringSettings
 
     public IReadOnlyList<string> Validate() =>
     [
+        .. _bindingErrors,
         .. Model.Validate(),
         .. Training.Validate(),
         .. Offline.Validate(),

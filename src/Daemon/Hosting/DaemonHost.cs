@@ -34,22 +34,7 @@ public static class DaemonHost
             .AddEnvironmentVariables("DOTNET_") // host settings such as shutdownTimeoutSeconds
             .AddRecurringSources(builder.Environment.EnvironmentName, overrides);
 
-        RecurringSettings settings;
-        try
-        {
-            settings = RecurringSettings.Bind(builder.Configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.WriteLine($"configuration error: {e.Message}");
-            return null;
-        }
-        var problems = settings.Validate();
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) errors.WriteLine($"configuration error: {problem}");
-            return null;
-        }
+        if (RecurringSettings.TryLoad(builder.Configuration, errors) is not { } settings) return null;
 
         var services = builder.Services;
         services.AddSerilog((_, logging) => logging.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext());

@@ -56,8 +56,17 @@ public class RecurringSettingsTests
     [Fact]
     public void AnUnknownAmgpModeNamesTheKeyAndTheAcceptedValues()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Bind(("Offline:Amgp:Mode", "sparse")));
-        Assert.Contains("Offline:Amgp:Mode", error.Message);
-        Assert.Contains("prune-only", error.ToString());
+        var error = Assert.Single(Bind(("Offline:Amgp:Mode", "sparse")).Validate());
+        Assert.Contains("Offline:Amgp:Mode", error);
+        Assert.Contains("prune-only", error);
+    }
+
+    [Fact]
+    public void AValueThatDoesNotConvertDoesNotHideProblemsInOtherSections()
+    {
+        var errors = Bind(("Training:BatchSize", "many"), ("Admin:Port", "-1")).Validate();
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Contains("Training:BatchSize"));
+        Assert.Contains(errors, e => e.StartsWith("Admin:Port"));
     }
 }
