@@ -89,7 +89,7 @@ public sealed class TrainingService(
             ModelLoaded = true,
             TrainerRunning = true,
             AmgpMode = setup.Schedule.Options.Mode.Name(),
-            OfflinePlannedSamples = setup.Schedule.TotalSteps * setup.Options.BatchSize,
+            OfflinePlannedSamples = setup.Trainer.Samples + setup.Options.MaxEvents,
             Parameters = setup.Model.ParameterCount,
             BottomWidths = setup.Model.Bottom.Widths,
             TopWidths = setup.Model.Top.Widths,
