@@ -25,6 +25,7 @@ public sealed class RecurringSettings
     public StreamingOptions Streaming { get; private init; } = new();
     public AdminOptions Admin { get; private init; } = new();
     public TorchOptions Torch { get; private init; } = new();
+    public LogOptions Log { get; private init; } = new();
 
     /// <summary>Binds and validates; on problems writes one "configuration error:" line each and returns null.</summary>
     public static RecurringSettings? TryLoad(IConfiguration configuration, TextWriter errors)
@@ -74,6 +75,7 @@ public sealed class RecurringSettings
             Streaming = Section(StreamingOptions.Section, s => s.Get<StreamingOptions>()),
             Admin = Section(AdminOptions.Section, s => s.Get<AdminOptions>()),
             Torch = Section(TorchOptions.Section, s => s.Get<TorchOptions>()),
+            Log = Section(LogOptions.Section, s => s.Get<LogOptions>()),
             _bindingErrors = errors,
         };
     }

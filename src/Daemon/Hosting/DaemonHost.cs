@@ -9,6 +9,7 @@ using Recurring.Daemon.Admin;
 using Recurring.Daemon.Configuration;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
 
 namespace Recurring.Daemon.Hosting;
 
@@ -37,7 +38,12 @@ public static class DaemonHost
         if (RecurringSettings.TryLoad(builder.Configuration, errors) is not { } settings) return null;
 
         var services = builder.Services;
-        services.AddSerilog((_, logging) => logging.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext());
+        services.AddSerilog((_, logging) =>
+        {
+            logging.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            if (settings.Log.Format == LogFormat.Json) logging.WriteTo.Console(new CompactJsonFormatter());
+            else logging.WriteTo.Console(outputTemplate: LogOptions.TextTemplate);
+        });
         services.AddSystemd();
         services.Configure<HostOptions>(options =>
         {

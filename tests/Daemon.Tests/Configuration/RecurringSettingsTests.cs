@@ -69,4 +69,12 @@ public class RecurringSettingsTests
         Assert.Contains(errors, e => e.Contains("Training:BatchSize"));
         Assert.Contains(errors, e => e.StartsWith("Admin:Port"));
     }
+
+    [Fact]
+    public void LogsAreTextUnlessJsonIsAskedFor()
+    {
+        Assert.Equal(LogFormat.Text, Bind().Log.Format);
+        Assert.Equal(LogFormat.Json, Bind(("Log:Format", "json")).Log.Format);
+        Assert.Contains("Log:Format", Assert.Single(Bind(("Log:Format", "xml")).Validate()));
+    }
 }
