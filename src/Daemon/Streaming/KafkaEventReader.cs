@@ -27,6 +27,12 @@ public sealed class KafkaEventReader : IDisposable
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Longest a single read blocks, whatever Streaming:MaxBatchWaitMilliseconds says: the loop must come round to
+    /// see a stop, a pause or a commit request even when no message arrives.
+    /// </summary>
+    private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(100);
+
     private readonly KafkaOptions _kafka;
     private readonly StreamingOptions _options;
     private readonly FeatureHashing _hashing;
@@ -112,7 +118,7 @@ public sealed class KafkaEventReader : IDisposable
             {
                 CommitRequested(consumer);
                 ApplyPause(consumer);
-                var result = consumer.Consume(TimeUntilBatchIsDue());
+                var result = consumer.Consume(PollTimeout());
                 if (result is { IsPartitionEOF: false, Message: not null }) Add(result);
                 if (BatchIsDue()) Send(TakePending());
                 ReportLag(consumer);
@@ -207,12 +213,13 @@ public sealed class KafkaEventReader : IDisposable
         _pending is { } batch && (batch.Features.IsFull || batch.Consumed >= 4 * _options.MaxBatchSize ||
                                    Stopwatch.GetElapsedTime(_pendingSince).TotalMilliseconds >= _options.MaxBatchWaitMilliseconds);
 
-    private TimeSpan TimeUntilBatchIsDue()
+    /// <summary>Until the pending batch is due, or <see cref="MaxPollWait"/> when that is sooner.</summary>
+    private TimeSpan PollTimeout()
     {
         var wait = TimeSpan.FromMilliseconds(_options.MaxBatchWaitMilliseconds);
-        if (_pending is null) return wait;
+        if (_pending is null) return wait < MaxPollWait ? wait : MaxPollWait;
         var left = wait - Stopwatch.GetElapsedTime(_pendingSince);
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        return left <= TimeSpan.Zero ? TimeSpan.Zero : left < MaxPollWait ? left : MaxPollWait;
     }
 
     private StreamBatch TakePending()
