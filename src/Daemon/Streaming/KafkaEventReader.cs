@@ -18,7 +18,9 @@ namespace Recurring.Daemon.Streaming;
 /// committed group offset, which may be ahead of the restored model.</item>
 /// <item>Offsets are committed only when the trainer says so, with the positions its durable checkpoint holds.</item>
 /// <item>When partitions leave (rebalance), the reader stops, lets the trainer train and checkpoint everything read
-/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>).</item>
+/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>). Their positions stay:
+/// a partition that comes back (a session that lapsed during a broker outage is lost and reassigned) resumes right
+/// after the last event this model trained from it, not at Kafka:StartFrom.</item>
 /// </list>
 /// </summary>
 public sealed class KafkaEventReader : IDisposable
@@ -175,7 +177,6 @@ public sealed class KafkaEventReader : IDisposable
         // Blocking here is the point: the partitions must not move before what was read from them is checkpointed.
         var positions = leaving.Done.Task.GetAwaiter().GetResult();
         if (commit) CommitNow(_consumer!, positions.Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList());
-        foreach (var partition in leaving.Partitions) _nextToRead.Remove(partition);
     }
 
     private void OnError(Error error)

@@ -115,8 +115,8 @@ public sealed class StreamingTrainer
                 else if (item is PartitionsLeaving leaving)
                 {
                     await CheckpointAsync(reader: null, force: true);
+                    // The positions stay: they are this model's history, and where the partitions resume if they come back.
                     leaving.Done.TrySetResult(CurrentPositions());
-                    foreach (var partition in leaving.Partitions) _positions.Remove(partition);
                 }
             }
             else if (!await WaitForItemsAsync(items))
