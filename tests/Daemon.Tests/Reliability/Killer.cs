@@ -44,7 +44,10 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
     public async Task<KillRecord> RunAndKillAsync(KillMoment moment, int kills)
     {
         long resume = await ResumePointAsync();
-        if (moment == KillMoment.DuringCheckpointWrite && resume + checkpointEvery > events) moment = KillMoment.AfterEvents;
+        // Kill during the n-th checkpoint write of the run, when there are n more to come.
+        int writes = (int)Math.Min(4, (events - resume) / checkpointEvery);
+        if (moment == KillMoment.DuringCheckpointWrite && writes < 1) moment = KillMoment.AfterEvents;
+        int nth = moment == KillMoment.DuringCheckpointWrite ? random.Next(1, writes + 1) : 0;
         string detail;
         long consumedSeen = -1;
         DaemonProcess daemon;
@@ -75,9 +78,14 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
             {
                 var writing = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
                 DaemonProcess? target = null;
+                var seen = new HashSet<string>();
                 void OnFolder(string? name)
                 {
                     if (name is null || !name.StartsWith(".tmp-write-", StringComparison.Ordinal)) return;
+                    lock (seen)
+                    {
+                        if (!seen.Add(name) || seen.Count != nth) return;
+                    }
                     // Kill at once, look later: the write takes milliseconds.
                     writing.TrySetResult(name);
                     Volatile.Read(ref target)?.Kill();
@@ -89,7 +97,7 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
                 if (watcher is null) _ = PollAsync(scenario.Checkpoints, OnFolder, exited);
                 if (await Task.WhenAny(writing.Task, exited) != writing.Task) scenario.Fail("the daemon exited or timed out before writing a checkpoint");
                 daemon.Kill();
-                detail = $"while writing {writing.Task.Result}{(watcher is null ? " (polled: no inotify instance left)" : "")}";
+                detail = $"while writing checkpoint {nth} of the run, {writing.Task.Result}{(watcher is null ? " (polled: no inotify instance left)" : "")}";
                 break;
             }
             default:
@@ -138,11 +146,11 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
         }
     }
 
-    /// <summary>Events consumed in the history of the newest valid checkpoint: where the next start resumes.</summary>
+    /// <summary>Events consumed in the history of the newest valid checkpoint (sizes and SHA-256 verified): where the next start resumes.</summary>
     public async Task<long> ResumePointAsync()
     {
-        using var newest = await CheckpointInspection.RestoreNewestAsync(scenario.Checkpoints);
-        return CheckpointInspection.Consumed(newest.Manifest);
+        var newest = (await CheckpointInspection.Manager(scenario.Checkpoints).ListAsync(CancellationToken.None)).First(c => c.IsValid);
+        return CheckpointInspection.Consumed(newest.Manifest!);
     }
 
     private static async Task<long> LastConsumedAsync(DaemonProcess daemon) =>

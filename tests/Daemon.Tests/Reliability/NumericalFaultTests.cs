@@ -4,6 +4,7 @@ using Recurring.Core.Data;
 using Recurring.Daemon.Kafka;
 using Recurring.Daemon.Streaming;
 using Xunit.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Daemon.Tests.Reliability;
@@ -125,7 +126,8 @@ public sealed partial class NumericalFaultTests(ReliabilityFixture fixture, ITes
         using var seed = await CheckpointInspection.RestoreNewestAsync(from);
         using (no_grad())
         {
-            seed.Model.Bottom.Weight(0).select(1, PoisonFeature).fill_(1e36);
+            using var huge = 1e36.ToScalar(); // held: a temporary Scalar may be finalized during the native call
+            seed.Model.Bottom.Weight(0).select(1, PoisonFeature).fill_(huge);
         }
         var snapshot = new TrainingSnapshot(seed.Trainer, seed.Manifest.Phase, seed.Manifest.Seed)
         {
