@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recurring.Daemon.Kafka;
@@ -79,6 +80,15 @@ public sealed class BrokerOutageTests(ReliabilityFixture fixture, ITestOutputHel
         Assert.Equal(events, DaemonScenario.Consumed(final));
         Assert.Equal(events, DaemonScenario.Trained(final));
         Assert.Equal(0, DaemonScenario.DeadLettered(final));
+        // The path that matters: the lapsed session lost the partition, and it came back at the model's position.
+        var lines = daemon.Lines.ToList();
+        int lost = lines.FindIndex(l => l.Contains($"Partitions lost: {scenario.Topic}", StringComparison.Ordinal));
+        Assert.True(lost >= 0, "the session lapsed during the outage and the partition was lost");
+        var reassigned = lines.Skip(lost).Select(l => Regex.Match(l, $@"Assigned {scenario.Topic}\[0\]@(\d+)")).FirstOrDefault(m => m.Success);
+        Assert.True(reassigned is not null, "the partition was assigned again");
+        long resumedAt = long.Parse(reassigned.Groups[1].Value);
+        Assert.True(resumedAt > 0, "the partition resumed at the model's position, not at the beginning");
+        output.WriteLine($"partition lost during the outage, assigned again at offset {resumedAt}");
         await scenario.StopAsync(daemon);
 
         using var checkpoint = await CheckpointInspection.RestoreNewestAsync(scenario.Checkpoints);
