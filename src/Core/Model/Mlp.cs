@@ -29,10 +29,22 @@ public sealed class Mlp : IDisposable
         {
             // DLRM's initialisation: N(0, sqrt(2 / (fan_in + fan_out))) weights, N(0, sqrt(1 / fan_out)) biases.
             int fanIn = layers[i], fanOut = layers[i + 1];
-            var weight = normal(0, Math.Sqrt(2.0 / (fanIn + fanOut)), [fanOut, fanIn], generator: generator);
-            var bias = normal(0, Math.Sqrt(1.0 / fanOut), [fanOut], generator: generator);
+            var weight = Normal([fanOut, fanIn], Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
+            var bias = Normal([fanOut], Math.Sqrt(1.0 / fanOut), generator);
             SetLayer(i, weight.to(device), bias.to(device));
         }
+    }
+
+    /// <summary>
+    /// What torch.normal(0, std, shape) computes (randn * std + 0), with the Scalars held for the native calls:
+    /// TorchSharp's normal makes temporary ones that the finalizer can free while libtorch reads them (seen as
+    /// "Expected false to be true" from c10::Scalar::toFloat while restoring a checkpoint).
+    /// </summary>
+    private static Tensor Normal(long[] shape, double std, Generator? generator)
+    {
+        using var scale = std.ToScalar();
+        using var zero = 0.0.ToScalar();
+        return randn(shape, generator: generator).mul_(scale).add_(zero);
     }
 
     public string Name { get; }

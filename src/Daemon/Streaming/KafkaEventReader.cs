@@ -18,8 +18,9 @@ namespace Recurring.Daemon.Streaming;
 /// committed group offset, which may be ahead of the restored model.</item>
 /// <item>Offsets are committed only when the trainer says so, with the positions its durable checkpoint holds.</item>
 /// <item>When partitions leave (rebalance), the reader stops, lets the trainer train and checkpoint everything read
-/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>). Their positions are
-/// kept: a partition that comes back resumes after the last event trained from it.</item>
+/// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>). Their positions stay:
+/// a partition that comes back (a session that lapsed during a broker outage is lost and reassigned) resumes right
+/// after the last event this model trained from it, not at Kafka:StartFrom.</item>
 /// </list>
 /// </summary>
 public sealed class KafkaEventReader : IDisposable
@@ -27,6 +28,12 @@ public sealed class KafkaEventReader : IDisposable
     private const int QueueCapacity = 4;
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Longest a single read blocks, whatever Streaming:MaxBatchWaitMilliseconds says: the loop must come round to
+    /// see a stop, a pause or a commit request even when no message arrives.
+    /// </summary>
+    private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(100);
 
     private readonly KafkaOptions _kafka;
     private readonly StreamingOptions _options;
@@ -116,7 +123,7 @@ public sealed class KafkaEventReader : IDisposable
             {
                 CommitRequested(consumer);
                 ApplyPause(consumer);
-                var result = consumer.Consume(TimeUntilBatchIsDue());
+                var result = consumer.Consume(PollTimeout());
                 if (result is { IsPartitionEOF: false, Message: not null }) Add(result);
                 if (BatchIsDue()) Send(TakePending());
                 ReportLag(consumer);
@@ -214,12 +221,13 @@ public sealed class KafkaEventReader : IDisposable
         _pending is { } batch && (batch.Features.IsFull || batch.Consumed >= 4 * _options.MaxBatchSize ||
                                    Stopwatch.GetElapsedTime(_pendingSince).TotalMilliseconds >= _options.MaxBatchWaitMilliseconds);
 
-    private TimeSpan TimeUntilBatchIsDue()
+    /// <summary>Until the pending batch is due, or <see cref="MaxPollWait"/> when that is sooner.</summary>
+    private TimeSpan PollTimeout()
     {
         var wait = TimeSpan.FromMilliseconds(_options.MaxBatchWaitMilliseconds);
-        if (_pending is null) return wait;
+        if (_pending is null) return wait < MaxPollWait ? wait : MaxPollWait;
         var left = wait - Stopwatch.GetElapsedTime(_pendingSince);
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        return left <= TimeSpan.Zero ? TimeSpan.Zero : left < MaxPollWait ? left : MaxPollWait;
     }
 
     private StreamBatch TakePending()

@@ -29,8 +29,9 @@ public sealed class StreamBatch(int capacity) : StreamItem
 
 /// <summary>
 /// Partitions are leaving this consumer (a rebalance). The trainer trains everything queued before this item,
-/// checkpoints, and completes <see cref="Done"/> with the positions to commit: the group's offsets then say exactly
-/// how far this model got, and a partition that comes back resumes right after its last trained event.
+/// checkpoints, and completes <see cref="Done"/> with the positions to commit: nothing read from them is lost. The
+/// positions stay in the model's history (and its checkpoints), so when the partitions come back, as they do after a
+/// session that lapsed during a broker outage, reading resumes right after the last event trained: nothing twice.
 /// </summary>
 public sealed class PartitionsLeaving(IReadOnlyList<TopicPartition> partitions) : StreamItem
 {

@@ -49,6 +49,7 @@ public sealed class StreamingTrainer
     private long _batches;
     private long _skippedBatches;
     private long _eventsSinceCheckpoint;
+    private long _eventsSinceAttempt;
     private long _lastCheckpointAttempt = Stopwatch.GetTimestamp();
     private long _rateWindowStart = Stopwatch.GetTimestamp();
     private long _rateWindowSamples;
@@ -176,6 +177,7 @@ public sealed class StreamingTrainer
         foreach (var (partition, next) in batch.NextOffsets) _positions[partition] = next;
         _consumed += batch.Consumed;
         _eventsSinceCheckpoint += batch.Consumed;
+        _eventsSinceAttempt += batch.Consumed;
         PublishStatus();
     }
 
@@ -189,8 +191,12 @@ public sealed class StreamingTrainer
         _deadLettered[reason.Kind] = _deadLettered.GetValueOrDefault(reason.Kind) + 1;
     }
 
+    /// <summary>
+    /// Counted from the last attempt, not the last success: after a failure (a full disk) the next attempt waits for
+    /// the next scheduled point instead of coming after every batch, each one writing until the disk refuses again.
+    /// </summary>
     private bool CheckpointIsDue() =>
-        _eventsSinceCheckpoint >= _schedule.EveryEvents ||
+        _eventsSinceAttempt >= _schedule.EveryEvents ||
         (_eventsSinceCheckpoint > 0 && Stopwatch.GetElapsedTime(_lastCheckpointAttempt).TotalSeconds >= _schedule.EverySeconds);
 
     private async Task ServeCheckpointRequestsAsync(KafkaEventReader reader)
@@ -205,7 +211,8 @@ public sealed class StreamingTrainer
     }
 
     /// <summary>
-    /// Writes a checkpoint; a failure is logged and counted, and training goes on with the previous one intact.
+    /// Writes a checkpoint; a failure is logged and counted, and training goes on with the previous one intact (the next
+    /// attempt comes at the next scheduled point, see <see cref="CheckpointIsDue"/>).
     /// Never cancelled: a write is atomic, so letting it finish during shutdown is both safe and what saves the work.
     /// </summary>
     private async Task<CheckpointInfo?> CheckpointAsync(KafkaEventReader? reader, bool force = false)
@@ -213,6 +220,7 @@ public sealed class StreamingTrainer
         var cancellationToken = CancellationToken.None;
         if (!force && _eventsSinceCheckpoint == 0) return null;
         _lastCheckpointAttempt = Stopwatch.GetTimestamp();
+        _eventsSinceAttempt = 0;
         var positions = CurrentPositions();
         var snapshot = new TrainingSnapshot(_trainer, new CheckpointPhase(PhaseKind.Streaming), _seed)
         {
