@@ -46,15 +46,20 @@ public sealed class KafkaConnection : IAsyncDisposable
     /// <summary>Events the embedded producer has delivered (0 with a real broker).</summary>
     public long EmbeddedEventsDelivered => _producer?.Delivered ?? 0;
 
+    /// <summary>The synthetic event the embedded producer started from (null until it starts, and with a real broker).</summary>
+    public long? EmbeddedFirstEvent { get; private set; }
+
     /// <summary>
     /// With the embedded broker, starts producing the synthetic stream that continues the offline history (events
-    /// after the history and its held-out set), at Kafka:EmbeddedEventsPerSecond. Started only once streaming
-    /// begins: the mock broker keeps ~5 MiB per partition and would drop a backlog built during the offline phase.
+    /// after the history and its held-out set) and, after a restart, the <paramref name="alreadyStreamed"/> events
+    /// the restored model already consumed, at Kafka:EmbeddedEventsPerSecond. Started only once streaming begins: the
+    /// mock broker keeps ~5 MiB per partition and would drop a backlog built during the offline phase.
     /// </summary>
-    public void StartEmbeddedProducer()
+    public void StartEmbeddedProducer(long alreadyStreamed)
     {
         if (_producer is null || _production is not null) return;
-        long first = _settings.Offline.SyntheticEvents + _settings.Offline.EvalEvents;
+        long first = _settings.Offline.SyntheticEvents + _settings.Offline.EvalEvents + alreadyStreamed;
+        EmbeddedFirstEvent = first;
         _production = Task.Run(() => _producer.ProduceAsync(first, SyntheticEventProducer.Forever, Options.EmbeddedEventsPerSecond, _producing.Token));
         _logger.LogInformation("Embedded producer started: synthetic events from #{First} at {Rate}/s", first, Options.EmbeddedEventsPerSecond);
     }

@@ -143,7 +143,11 @@ public sealed class TrainingService(
             ? null
             : new ModelUpdatePublisher(options.ToProducerConfig(), options.ModelUpdatesTopic,
                 KafkaResilience.CreateRetryPipeline(options.Retry, _logger, "model update"), loggers.CreateLogger<ModelUpdatePublisher>());
-        var trainer = new StreamingTrainer(restored.Trainer, restored.Manifest, checkpoints, Path.GetFullPath(settings.Checkpoints.Directory),
+        // The embedded broker lives and dies with this process: a restored checkpoint's offsets name a topic that is
+        // gone. The new topic is read from its start, and the synthetic stream resumes after the events this model
+        // already consumed (to within the partitions' lag at that checkpoint), so a restart does not replay them.
+        var manifest = kafka.EmbeddedCluster is null ? restored.Manifest : restored.Manifest with { Positions = DataPositions.None };
+        var trainer = new StreamingTrainer(restored.Trainer, manifest, checkpoints, Path.GetFullPath(settings.Checkpoints.Directory),
             settings.CheckpointSchedule, settings.Streaming, deadLetters, modelUpdates, status, loggers.CreateLogger<StreamingTrainer>(), settings.Training.Seed);
         using var reader = new KafkaEventReader(options, settings.Streaming, new FeatureHashing(model.Config.RowsPerTable),
             trainer.Positions.ToDictionary(p => p.Key, p => p.Value), status, loggers.CreateLogger<KafkaEventReader>());
@@ -164,7 +168,7 @@ public sealed class TrainingService(
 
         reader.Start(stoppingToken);
         control.Attach(reader, trainer);
-        kafka.StartEmbeddedProducer();
+        kafka.StartEmbeddedProducer(alreadyStreamed: trainer.EventsConsumed);
         try
         {
             var finalPositions = await trainer.RunAsync(reader.Items, reader, stoppingToken);

@@ -35,6 +35,9 @@ public sealed class KafkaEventReader : IDisposable
     /// </summary>
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long <see cref="Dispose"/> waits for an aborted reader to leave the group.</summary>
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(30);
+
     private readonly KafkaOptions _kafka;
     private readonly StreamingOptions _options;
     private readonly FeatureHashing _hashing;
@@ -50,6 +53,8 @@ public sealed class KafkaEventReader : IDisposable
     private readonly Dictionary<TopicPartition, long> _nextToRead;
     private readonly TaskCompletionSource<IReadOnlyList<TopicPartitionOffset>> _finalCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CriteoRecord _record = new();
+    private readonly CancellationTokenSource _abort = new();
+    private CancellationTokenSource? _stoppingSource;
     private IConsumer<byte[]?, byte[]>? _consumer;
     private Thread? _thread;
     private CancellationToken _stopping;
@@ -78,7 +83,8 @@ public sealed class KafkaEventReader : IDisposable
     /// <summary>Starts reading on a dedicated thread; <paramref name="stopping"/> ends it (see <see cref="CompleteAsync"/>).</summary>
     public void Start(CancellationToken stopping)
     {
-        _stopping = stopping;
+        _stoppingSource = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
+        _stopping = _stoppingSource.Token;
         var config = _kafka.ToConsumerConfig();
         // A fetch may wait this long for data; longer than a batch may wait would delay every quiet-time batch.
         config.FetchWaitMaxMs ??= Math.Min(500, _options.MaxBatchWaitMilliseconds);
@@ -142,13 +148,18 @@ public sealed class KafkaEventReader : IDisposable
         }
 
         // Stopping: what was read goes to the trainer; it trains it, checkpoints, and hands back the positions.
-        if (_pending is not null) Send(TakePending(), ignoreStopping: true);
-        _queue.Writer.TryComplete();
         try
         {
-            var positions = _finalCommit.Task.GetAwaiter().GetResult();
+            if (_pending is not null) Send(TakePending(), ignoreStopping: true);
+            _queue.Writer.TryComplete();
+            var positions = _finalCommit.Task.WaitAsync(_abort.Token).GetAwaiter().GetResult();
             CommitRequested(consumer);
             CommitNow(consumer, positions);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // The trainer failed (see Dispose): nothing to commit; the next start resumes from the last checkpoint.
+            _queue.Writer.TryComplete();
         }
         finally
         {
@@ -178,7 +189,7 @@ public sealed class KafkaEventReader : IDisposable
         var leaving = new PartitionsLeaving(partitions.Select(p => p.TopicPartition).ToList());
         Send(leaving, ignoreStopping: true);
         // Blocking here is the point: the partitions must not move before what was read from them is checkpointed.
-        var positions = leaving.Done.Task.GetAwaiter().GetResult().Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList();
+        var positions = leaving.Done.Task.WaitAsync(_abort.Token).GetAwaiter().GetResult().Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList();
         if (commit) CommitNow(_consumer!, positions);
         // Should a partition come back (a rejoin after the session was lost in a broker outage), reading resumes after
         // the last event trained from it, not at Kafka:StartFrom: that would train the partition again, or skip it.
@@ -241,7 +252,7 @@ public sealed class KafkaEventReader : IDisposable
     {
         if (_queue.Writer.TryWrite(item)) return;
         // A dedicated thread, not async code: waiting here is how back-pressure reaches the consumer.
-        _queue.Writer.WriteAsync(item, ignoreStopping ? CancellationToken.None : _stopping).AsTask().GetAwaiter().GetResult();
+        _queue.Writer.WriteAsync(item, ignoreStopping ? _abort.Token : _stopping).AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitRequested(IConsumer<byte[]?, byte[]> consumer)
@@ -303,5 +314,23 @@ public sealed class KafkaEventReader : IDisposable
 
     private static string Describe(TopicPartitionOffset p) => $"{p.Topic}[{p.Partition.Value}]@{(p.Offset.IsSpecial ? p.Offset.ToString() : p.Offset.Value.ToString())}";
 
-    public void Dispose() => _consumer?.Dispose();
+    /// <summary>
+    /// Frees the consumer: after <see cref="CompleteAsync"/>, or, when the trainer failed and will not complete, after
+    /// stopping the reading thread without a commit, so the consumer is never freed under a read.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_thread is { IsAlive: true } thread)
+        {
+            _abort.Cancel();
+            if (!thread.Join(AbortTimeout))
+            {
+                _logger.LogWarning("The Kafka reader did not stop within {Seconds} s; its consumer is left to the process exit", AbortTimeout.TotalSeconds);
+                return;
+            }
+        }
+        _consumer?.Dispose();
+        _stoppingSource?.Dispose();
+        _abort.Dispose();
+    }
 }

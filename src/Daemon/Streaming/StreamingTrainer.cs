@@ -84,6 +84,9 @@ public sealed class StreamingTrainer
         PublishStatus();
     }
 
+    /// <summary>Messages passed in this model's streaming history (trained or dead-lettered), restored counts included.</summary>
+    public long EventsConsumed => _consumed;
+
     /// <summary>The next offset to read per partition, as of the last trained batch.</summary>
     public IReadOnlyDictionary<TopicPartition, long> Positions => _positions;
 

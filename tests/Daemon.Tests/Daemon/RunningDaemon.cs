@@ -27,6 +27,9 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public DaemonSnapshot Current => _status.Current;
 
+    /// <summary>The daemon's Kafka: the configured brokers, or its embedded broker and producer.</summary>
+    public KafkaConnection Kafka => _app.Services.GetRequiredService<KafkaConnection>();
+
     /// <summary>No credentials unless a request adds them (see <see cref="PostAsync"/>).</summary>
     public HttpClient Http { get; }
 
