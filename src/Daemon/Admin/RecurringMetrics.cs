@@ -17,6 +17,8 @@ public sealed class RecurringMetrics
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
+        // The standard process_* and dotnet_* families: resident memory, CPU seconds, threads, GC counts.
+        DotNetStats.Register(Registry);
 
         var consumed = factory.CreateCounter("recurring_events_consumed_total", "Kafka messages consumed (trained or dead-lettered).");
         var trained = factory.CreateCounter("recurring_events_trained_total", "Events the model was trained on.");

@@ -312,7 +312,8 @@ public sealed class KafkaEventReader : IDisposable
         _status.Update(s => s with { Partitions = lags });
     }
 
-    private static string Describe(TopicPartitionOffset p) => $"{p.Topic}[{p.Partition.Value}]@{(p.Offset.IsSpecial ? p.Offset.ToString() : p.Offset.Value.ToString())}";
+    private static string Describe(TopicPartitionOffset p) =>
+        $"{p.Topic}[{p.Partition.Value}]@{(p.Offset == Offset.Beginning ? "earliest" : p.Offset == Offset.End ? "latest" : p.Offset.Value.ToString())}";
 
     /// <summary>
     /// Frees the consumer: after <see cref="CompleteAsync"/>, or, when the trainer failed and will not complete, after

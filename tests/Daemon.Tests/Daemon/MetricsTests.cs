@@ -42,6 +42,9 @@ public sealed class MetricsTests(KafkaClusterFixture kafka)
         Assert.InRange(Single("recurring_checkpoint_age_seconds", "gauge"), 0.0, 600.0);
         Assert.Equal(1, Single("recurring_kafka_reachable", "gauge"));
         Assert.Equal(0, Single("recurring_paused", "gauge"));
+        // Process figures, so memory and CPU can be watched next to training.
+        Assert.InRange(Single("process_working_set_bytes", "gauge"), 100e6, 100e9);
+        Assert.True(Single("process_cpu_seconds_total", "counter") > 0);
 
         Assert.Equal(["0", "1", "2", "3"], Labelled("recurring_consumer_lag", "gauge").Select(s => s.Labels["partition"]).Order());
         Assert.All(Labelled("recurring_consumer_lag", "gauge"), s => Assert.Equal(setup.Topic, s.Labels["topic"]));

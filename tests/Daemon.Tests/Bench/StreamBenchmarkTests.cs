@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Recurring.Daemon.Bench;
+using Recurring.Daemon.Configuration;
+using static TorchSharp.torch;
+
+namespace Recurring.Daemon.Tests.Bench;
+
+public sealed class StreamBenchmarkTests
+{
+    /// <summary>A small model and batch, so the benchmark's own path runs in seconds.</summary>
+    private static RecurringSettings Small(int batchSize) => RecurringSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Training:BatchSize"] = $"{batchSize}",
+        ["Streaming:MaxBatchSize"] = $"{batchSize}",
+        ["Model:EmbeddingDim"] = "4",
+        ["Model:RowsPerTable"] = "1000",
+        ["Model:BottomLayers:0"] = "13",
+        ["Model:BottomLayers:1"] = "8",
+        ["Model:BottomLayers:2"] = "4",
+        ["Model:TopHidden:0"] = "8",
+        ["Synthetic:CalibrationSampleSize"] = "1000",
+    }).Build());
+
+    [Fact]
+    public async Task Measures_production_end_to_end_training_and_the_trainer_alone_over_one_partitions_events()
+    {
+        var measured = await new StreamBenchmark(Small(batchSize: 256), CPU).RunAsync(partitions: 1, CancellationToken.None);
+
+        Assert.Equal(StreamBenchmark.EventsPerPartition, measured.Events);
+        Assert.All([measured.ProduceEventsPerSecond, measured.EndToEndEventsPerSecond, measured.TrainerAloneEventsPerSecond],
+            rate => Assert.True(double.IsFinite(rate) && rate > 0, $"rate {rate}"));
+        Assert.Equal(measured.EndToEndEventsPerSecond / measured.TrainerAloneEventsPerSecond, measured.Ratio);
+    }
+
+    [Fact]
+    public async Task Too_few_events_to_warm_up_and_time_are_refused_with_what_to_change()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new StreamBenchmark(Small(batchSize: 2048), CPU).RunAsync(partitions: 1, CancellationToken.None));
+
+        Assert.Contains("use more partitions", error.Message);
+    }
+}
