@@ -22,6 +22,7 @@ public sealed class RecurringMetrics
 
         var consumed = factory.CreateCounter("recurring_events_consumed_total", "Kafka messages consumed (trained or dead-lettered).");
         var trained = factory.CreateCounter("recurring_events_trained_total", "Events the model was trained on.");
+        var deletedOffsets = factory.CreateCounter("recurring_offsets_deleted_unread_total", "Events the brokers deleted (retention) before they were read: never trained.");
         var deadLettered = factory.CreateCounter("recurring_events_dead_lettered_total", "Events set aside, by reason.", "reason");
         var batches = factory.CreateCounter("recurring_batches_total", "Training batches applied.");
         var skipped = factory.CreateCounter("recurring_batches_skipped_total", "Batches skipped because their loss or gradients were not finite.");
@@ -49,6 +50,7 @@ public sealed class RecurringMetrics
             var s = status.Current;
             consumed.IncTo(s.EventsConsumed);
             trained.IncTo(s.EventsTrained);
+            deletedOffsets.IncTo(s.OffsetsDeleted);
             foreach (var (reason, count) in s.DeadLettered) deadLettered.WithLabels(reason).IncTo(count);
             batches.IncTo(s.Batches);
             skipped.IncTo(s.SkippedBatches);

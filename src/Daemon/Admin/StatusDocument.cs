@@ -20,6 +20,7 @@ public static class StatusDocument
             streaming = new
             {
                 s.EventsConsumed,
+                s.OffsetsDeleted,
                 s.EventsTrained,
                 s.Batches,
                 s.SkippedBatches,

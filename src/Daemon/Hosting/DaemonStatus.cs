@@ -44,6 +44,9 @@ public sealed record DaemonSnapshot
     public int? AmgpPhase { get; init; }
 
     public long EventsConsumed { get; init; }
+
+    /// <summary>Events the brokers deleted (retention) before this daemon read them: never trained.</summary>
+    public long OffsetsDeleted { get; init; }
     public long EventsTrained { get; init; }
     public long Batches { get; init; }
     public long SkippedBatches { get; init; }

@@ -14,16 +14,25 @@ public sealed class KafkaConnection : IAsyncDisposable
     /// <summary>Partitions of the embedded topic: enough to exercise per-partition positions, few enough to keep each under the mock's 5 MiB.</summary>
     public const int EmbeddedPartitions = 4;
 
+    /// <summary>
+    /// How far the embedded producer may run ahead of the events consumed: well inside what the mock brokers keep (about
+    /// 5 MiB, some 25,000 events, per partition), so a trainer slower than Kafka:EmbeddedEventsPerSecond holds the
+    /// producer back instead of having unread events deleted under it.
+    /// </summary>
+    public const long EmbeddedMaxAhead = EmbeddedPartitions * 10_000L;
+
     private readonly EmbeddedKafkaCluster? _cluster;
     private readonly SyntheticEventProducer? _producer;
     private readonly CancellationTokenSource _producing = new();
     private readonly RecurringSettings _settings;
+    private readonly DaemonStatus _status;
     private readonly ILogger _logger;
     private Task? _production;
 
-    public KafkaConnection(RecurringSettings settings, ILogger<KafkaConnection> logger)
+    public KafkaConnection(RecurringSettings settings, DaemonStatus status, ILogger<KafkaConnection> logger)
     {
         _settings = settings;
+        _status = status;
         _logger = logger;
         if (!settings.Kafka.UsesEmbeddedBroker)
         {
@@ -52,15 +61,17 @@ public sealed class KafkaConnection : IAsyncDisposable
     /// <summary>
     /// With the embedded broker, starts producing the synthetic stream that continues the offline history (events
     /// after the history and its held-out set) and, after a restart, the <paramref name="alreadyStreamed"/> events
-    /// the restored model already consumed, at Kafka:EmbeddedEventsPerSecond. Started only once streaming begins: the
-    /// mock broker keeps ~5 MiB per partition and would drop a backlog built during the offline phase.
+    /// the restored model already consumed, at Kafka:EmbeddedEventsPerSecond but never more than
+    /// <see cref="EmbeddedMaxAhead"/> events ahead of training. Started only once streaming begins, for the same reason.
     /// </summary>
     public void StartEmbeddedProducer(long alreadyStreamed)
     {
         if (_producer is null || _production is not null) return;
         long first = _settings.Offline.SyntheticEvents + _settings.Offline.EvalEvents + alreadyStreamed;
         EmbeddedFirstEvent = first;
-        _production = Task.Run(() => _producer.ProduceAsync(first, SyntheticEventProducer.Forever, Options.EmbeddedEventsPerSecond, _producing.Token));
+        var producer = _producer;
+        _production = Task.Run(() => producer.ProduceAsync(first, SyntheticEventProducer.Forever, Options.EmbeddedEventsPerSecond, _producing.Token,
+            holdBack: () => producer.Produced - (_status.Current.EventsConsumed - alreadyStreamed) > EmbeddedMaxAhead));
         _logger.LogInformation("Embedded producer started: synthetic events from #{First} at {Rate}/s", first, Options.EmbeddedEventsPerSecond);
     }
 

@@ -26,6 +26,9 @@ public sealed class SyntheticEventProducer : IDisposable
     /// </summary>
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How often a held-back run asks again whether it may go on.</summary>
+    private static readonly TimeSpan HoldBackWait = TimeSpan.FromMilliseconds(20);
+
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly string _topic;
     private readonly SyntheticClickGenerator _generator;
@@ -65,10 +68,11 @@ public sealed class SyntheticEventProducer : IDisposable
     /// <summary>
     /// Produces events <paramref name="firstEvent"/> onwards, <paramref name="count"/> of them or
     /// <see cref="Forever"/>, at <paramref name="eventsPerSecond"/> (0: as fast as the client takes them). Returns
-    /// once every event is handed to the client; <see cref="FlushAsync"/> then waits for their delivery.
+    /// once every event is handed to the client; <see cref="FlushAsync"/> then waits for their delivery. While
+    /// <paramref name="holdBack"/> returns true (a consumer that fell behind), production waits.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; the counters and <see cref="NextEvent"/> say how far it got.</exception>
-    public async Task ProduceAsync(long firstEvent, long count, double eventsPerSecond, CancellationToken cancellationToken)
+    public async Task ProduceAsync(long firstEvent, long count, double eventsPerSecond, CancellationToken cancellationToken, Func<bool>? holdBack = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstEvent);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -83,6 +87,7 @@ public sealed class SyntheticEventProducer : IDisposable
         for (long eventIndex = firstEvent; eventIndex < end; eventIndex++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            while (holdBack?.Invoke() == true) await Task.Delay(HoldBackWait, _time, cancellationToken);
             if (pacing is not null) await pacing.TakeAsync(cancellationToken);
             _generator.Generate(eventIndex, record);
             await HandToClientAsync(new Message<byte[]?, byte[]>

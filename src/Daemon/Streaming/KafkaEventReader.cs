@@ -206,6 +206,8 @@ public sealed class KafkaEventReader : IDisposable
 
     private void Add(ConsumeResult<byte[]?, byte[]> result)
     {
+        if (_nextToRead.TryGetValue(result.TopicPartition, out var expected) && result.Offset.Value > expected)
+            CountDeleted(result.TopicPartition, expected, result.Offset.Value);
         var message = new ConsumedMessage(result.TopicPartitionOffset, result.Message.Value ?? [], result.Message.Key);
         var batch = _pending ??= NewBatch();
         if (CriteoLineParser.TryParse(message.Payload, _record, out var kind, out var reason))
@@ -220,6 +222,23 @@ public sealed class KafkaEventReader : IDisposable
         batch.NextOffsets[result.TopicPartition] = result.Offset.Value + 1;
         _nextToRead[result.TopicPartition] = result.Offset.Value + 1;
         if (!_status.Current.KafkaReachable) _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+    }
+
+    /// <summary>
+    /// A read that lands past the next offset expected, over offsets below the partition's log start: the brokers
+    /// deleted them (retention) before they were read, and librdkafka reset to the earliest it could find. Those
+    /// events are lost to this model; say so loudly, since only a consumer that keeps up with the topic's retention
+    /// can prevent it. Other gaps (a transaction's commit marker, aborted or compacted records) are not losses, and the
+    /// log start (from the last fetch, no request of its own) tells them apart.
+    /// </summary>
+    private void CountDeleted(TopicPartition partition, long expected, long read)
+    {
+        var logStart = _consumer!.GetWatermarkOffsets(partition).Low;
+        if (logStart.IsSpecial || logStart.Value <= expected) return;
+        long deleted = Math.Min(read, logStart.Value) - expected;
+        _logger.LogWarning("{Partition}: offsets {First} to {Last} were deleted (retention) before they were read: {Count} events will never be trained; " +
+                           "training is slower than the topic's retention allows", partition, expected, expected + deleted - 1, deleted);
+        _status.Update(s => s with { OffsetsDeleted = s.OffsetsDeleted + deleted });
     }
 
     private StreamBatch NewBatch()

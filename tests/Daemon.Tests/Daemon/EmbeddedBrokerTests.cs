@@ -1,3 +1,4 @@
+using Recurring.Daemon.Hosting;
 using Recurring.Daemon.Streaming;
 using Recurring.Daemon.Tests.Kafka;
 
@@ -50,8 +51,34 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
         Assert.Equal(consumed - consumedBefore, Checkpoints.Positions(last, setup.Topic).Values.Sum());
     }
 
-    private DaemonSetup Embedded() =>
+    /// <summary>
+    /// The mock brokers keep about 5 MiB per partition: a producer that ran on at full rate while training stood still
+    /// would have them delete events before they were read.
+    /// </summary>
+    [Fact]
+    public async Task A_trainer_that_falls_behind_holds_the_embedded_producer_back_so_no_event_is_deleted_unread()
+    {
+        using var setup = Embedded(eventsPerSecond: 50_000);
+        await using var daemon = await RunningDaemon.StartStreamingAsync(setup);
+
+        (await daemon.PostAsync("/pause", DaemonSetup.Token)).EnsureSuccessStatusCode();
+        var paused = await daemon.WaitUntilAsync(s => s.Paused, "training is paused");
+        long limit = paused.EventsConsumed + KafkaConnection.EmbeddedMaxAhead;
+        await Eventually.Until(() => daemon.Kafka.EmbeddedEventsDelivered, delivered => delivered >= limit - 1_000, "the producer runs up to its limit",
+            delivered => $"{delivered} delivered, limit {limit}");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // 50,000 more events at the configured rate, were it not held back
+        // The last batches read before the pause took effect count too.
+        long consumed = daemon.Current.EventsConsumed;
+        Assert.InRange(daemon.Kafka.EmbeddedEventsDelivered, consumed + KafkaConnection.EmbeddedMaxAhead - 1_000, consumed + KafkaConnection.EmbeddedMaxAhead + 1);
+
+        (await daemon.PostAsync("/resume", DaemonSetup.Token)).EnsureSuccessStatusCode();
+        await daemon.WaitUntilTrainedAsync(limit);
+        await daemon.StopAsync();
+        Assert.Equal(0, daemon.Current.OffsetsDeleted);
+    }
+
+    private DaemonSetup Embedded(int eventsPerSecond = 2_000) =>
         new DaemonSetup(kafka)
             .With("Kafka:BootstrapServers", "")
-            .With("Kafka:EmbeddedEventsPerSecond", "2000");
+            .With("Kafka:EmbeddedEventsPerSecond", $"{eventsPerSecond}");
 }

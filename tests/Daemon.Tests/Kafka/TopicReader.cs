@@ -38,4 +38,13 @@ internal static class TopicReader
         var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
         return metadata.Topics.Single().Partitions.Select(p => new Partition(p.PartitionId)).ToList();
     }
+
+    /// <summary>The oldest offset the brokers still hold.</summary>
+    public static long LowWatermark(string bootstrapServers, TopicPartition partition)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = $"watermarks-{Guid.NewGuid():N}" })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        return consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).Low.Value;
+    }
 }
