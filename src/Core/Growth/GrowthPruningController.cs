@@ -67,7 +67,7 @@ public sealed class GrowthPruningController
         double strength = Schedule.Options.GroupLassoStrength;
         if (strength == 0 || !Schedule.PruneFollows(step)) return null;
         using var scale = strength.ToScalar();
-        return (NeuronImportance.GroupLasso(_model.Bottom) + NeuronImportance.GroupLasso(_model.Top)).mul(scale);
+        return NeuronImportance.GroupLasso(_model.Bottom).add(NeuronImportance.GroupLasso(_model.Top), HeldScalars.One).mul(scale);
     }
 
     private ulong GrowthSeed(long step, string mlp, int hidden)

@@ -15,7 +15,7 @@ public static class NeuronImportance
     public static Tensor Of(Mlp mlp, int hidden)
     {
         using var _ = no_grad();
-        var incoming = mlp.Weight(hidden).square().sum(dim: 1).add(mlp.Bias(hidden).square()).sqrt();
+        var incoming = mlp.Weight(hidden).square().sum(dim: 1).add(mlp.Bias(hidden).square(), HeldScalars.One).sqrt();
         var outgoing = mlp.Weight(hidden + 1).square().sum(dim: 0).sqrt();
         return incoming * outgoing;
     }
@@ -38,8 +38,10 @@ public static class NeuronImportance
         var total = zeros([], device: mlp.Weight(0).device);
         for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
         {
-            var squares = mlp.Weight(hidden).square().sum(dim: 1) + mlp.Bias(hidden).square() + mlp.Weight(hidden + 1).square().sum(dim: 0);
-            total = total + squares.add(floor).sqrt().sum();
+            var squares = mlp.Weight(hidden).square().sum(dim: 1)
+                .add(mlp.Bias(hidden).square(), HeldScalars.One)
+                .add(mlp.Weight(hidden + 1).square().sum(dim: 0), HeldScalars.One);
+            total = total.add(squares.add(floor, HeldScalars.One).sqrt().sum(), HeldScalars.One);
         }
         return total;
     }

@@ -36,7 +36,7 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
         int added = width - current;
         long fanIn = weight.shape[1];
         double spread = initScale * Math.Sqrt(2.0 / (fanIn + mlp.FullWidths[hidden + 1]));
-        var newIncoming = normal(0, spread, [added, fanIn], generator: generator).to(weight.device);
+        var newIncoming = Mlp.Normal([added, fanIn], spread, generator).to(weight.device);
 
         mlp.SetLayer(hidden,
             cat([weight, newIncoming], 0),

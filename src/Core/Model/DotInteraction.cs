@@ -17,7 +17,7 @@ public sealed class DotInteraction : IDisposable
         using var scope = NewDisposeScope();
         var pairs = tril_indices(features, features, offset: -1);
         using var width = features.ToScalar();
-        _lowerTriangle = pairs[0].mul(width).add(pairs[1]).to(device).DetachFromDisposeScope();
+        _lowerTriangle = pairs[0].mul(width).add(pairs[1], HeldScalars.One).to(device).DetachFromDisposeScope();
     }
 
     public int Features { get; }

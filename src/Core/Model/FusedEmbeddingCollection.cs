@@ -13,7 +13,6 @@ public sealed class FusedEmbeddingCollection : IDisposable
 
     private readonly long[] _offsets;
     private readonly Tensor _offsetsOnDevice;
-    private readonly Scalar _one = 1.ToScalar(); // long-lived: see MlpOptimizer
 
     /// <param name="initBound">Rows start uniform in [-initBound, initBound].</param>
     public FusedEmbeddingCollection(IReadOnlyList<int> rowsPerTable, int dim, Device device, Generator? generator = null, double initBound = 0.2)
@@ -38,7 +37,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
     public Tensor Weight { get; private set; }
 
     /// <summary>Fused row ids [batch, tables] for per-table rows [batch, tables].</summary>
-    public Tensor FusedRows(Tensor tableRows) => tableRows + _offsetsOnDevice;
+    public Tensor FusedRows(Tensor tableRows) => tableRows.add(_offsetsOnDevice, HeldScalars.One);
 
     /// <summary>Plain lookup [batch, tables, dim], for scoring or for training the table as one dense parameter.</summary>
     public Tensor Lookup(Tensor tableRows)
@@ -60,7 +59,7 @@ public sealed class FusedEmbeddingCollection : IDisposable
         var (sorted, order) = flat.sort();
         var startsRun = ones_like(sorted, dtype: ScalarType.Bool);
         startsRun.narrow(0, 1, sorted.shape[0] - 1).copy_(sorted.narrow(0, 1, sorted.shape[0] - 1).ne(sorted.narrow(0, 0, sorted.shape[0] - 1)));
-        var slotOfSorted = startsRun.cumsum(0, ScalarType.Int64).sub_(_one);
+        var slotOfSorted = startsRun.cumsum(0, ScalarType.Int64).sub_(HeldScalars.One);
         var slotOfLookup = empty_like(flat).scatter_(0, order, slotOfSorted);
         var distinctRows = sorted.clone().scatter_(0, slotOfSorted, sorted);
         var values = Weight.index_select(0, distinctRows).requires_grad_(true);
@@ -82,7 +81,6 @@ public sealed class FusedEmbeddingCollection : IDisposable
     {
         Weight.Dispose();
         _offsetsOnDevice.Dispose();
-        _one.Dispose();
     }
 }
 

@@ -35,16 +35,11 @@ public sealed class Mlp : IDisposable
         }
     }
 
-    /// <summary>
-    /// What torch.normal(0, std, shape) computes (randn * std + 0), with the Scalars held for the native calls:
-    /// TorchSharp's normal makes temporary ones that the finalizer can free while libtorch reads them (seen as
-    /// "Expected false to be true" from c10::Scalar::toFloat while restoring a checkpoint).
-    /// </summary>
-    private static Tensor Normal(long[] shape, double std, Generator? generator)
+    /// <summary>What torch.normal(0, std, shape) computes, with its Scalar held for the call (see <see cref="HeldScalars"/>).</summary>
+    internal static Tensor Normal(long[] shape, double std, Generator? generator)
     {
         using var scale = std.ToScalar();
-        using var zero = 0.0.ToScalar();
-        return randn(shape, generator: generator).mul_(scale).add_(zero);
+        return randn(shape, generator: generator).mul_(scale);
     }
 
     public string Name { get; }

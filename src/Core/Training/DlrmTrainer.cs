@@ -99,7 +99,7 @@ public sealed class DlrmTrainer : IDisposable
         var logits = Model.Forward(dense, embedded);
         var loss = nn.functional.binary_cross_entropy_with_logits(logits, labels);
         var penalty = regularizer?.Invoke();
-        (penalty is null ? loss : loss + penalty).backward();
+        (penalty is null ? loss : loss.add(penalty, HeldScalars.One)).backward();
 
         var finite = isfinite(loss);
         foreach (var (_, parameter) in Model.Bottom.Parameters().Concat(Model.Top.Parameters()))
@@ -113,10 +113,10 @@ public sealed class DlrmTrainer : IDisposable
 
         using (no_grad())
         {
-            _skippedSteps.add_(finite.logical_not().to(ScalarType.Int64));
+            _skippedSteps.add_(finite.logical_not().to(ScalarType.Int64), HeldScalars.One);
             using var count = tensor((long)batch.Count, device: Model.Device);
-            _lossSum.add_(StepGate.Gate(loss.detach().to(ScalarType.Float64), finite).mul(count));
-            _lossSamples.add_(finite.to(ScalarType.Int64).mul(count));
+            _lossSum.add_(StepGate.Gate(loss.detach().to(ScalarType.Float64), finite).mul(count), HeldScalars.One);
+            _lossSamples.add_(finite.to(ScalarType.Int64).mul(count), HeldScalars.One);
         }
         _steps++;
         _samples += batch.Count;

@@ -11,11 +11,9 @@ public sealed class MlpOptimizer : IDisposable
 {
     private readonly Dictionary<string, Tensor> _accumulators = new();
 
-    // Held for the optimizer's lifetime: TorchSharp passes a Scalar's native handle without keeping the managed
-    // object alive, so a temporary one could be finalized mid-call (seen as a corrupted Scalar in libtorch).
+    // Held for the optimizer's lifetime, never temporary (see HeldScalars).
     private readonly Scalar _negativeLearningRate;
     private readonly Scalar _epsilon;
-    private readonly Scalar _one = 1.ToScalar();
 
     public MlpOptimizer(MlpOptimizerKind kind, double learningRate, double epsilon)
     {
@@ -49,8 +47,8 @@ public sealed class MlpOptimizer : IDisposable
                 continue;
             }
             var accumulator = AccumulatorFor(name, parameter);
-            accumulator.addcmul_(safe, safe, _one);
-            parameter.addcdiv_(safe, accumulator.sqrt().add_(_epsilon), _negativeLearningRate);
+            accumulator.addcmul_(safe, safe, HeldScalars.One);
+            parameter.addcdiv_(safe, accumulator.sqrt().add_(_epsilon, HeldScalars.One), _negativeLearningRate);
         }
     }
 
@@ -85,6 +83,5 @@ public sealed class MlpOptimizer : IDisposable
         _accumulators.Clear();
         _negativeLearningRate.Dispose();
         _epsilon.Dispose();
-        _one.Dispose();
     }
 }

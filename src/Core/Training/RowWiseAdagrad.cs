@@ -14,7 +14,6 @@ public sealed class RowWiseAdagrad : IDisposable
     // Long-lived for the reason given in MlpOptimizer.
     private readonly Scalar _negativeLearningRate;
     private readonly Scalar _epsilon;
-    private readonly Scalar _one = 1.ToScalar();
 
     public RowWiseAdagrad(long rows, double learningRate, double epsilon, Device device)
     {
@@ -38,8 +37,8 @@ public sealed class RowWiseAdagrad : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var safe = StepGate.Gate(gradient, apply);
-        Accumulator.index_add_(0, rows, safe.square().mean([1]), _one);
-        var denominator = Accumulator.index_select(0, rows).sqrt_().add_(_epsilon).unsqueeze(1);
+        Accumulator.index_add_(0, rows, safe.square().mean([1]), HeldScalars.One);
+        var denominator = Accumulator.index_select(0, rows).sqrt_().add_(_epsilon, HeldScalars.One).unsqueeze(1);
         weight.index_add_(0, rows, safe.div(denominator), _negativeLearningRate);
     }
 
@@ -58,6 +57,5 @@ public sealed class RowWiseAdagrad : IDisposable
         Accumulator.Dispose();
         _negativeLearningRate.Dispose();
         _epsilon.Dispose();
-        _one.Dispose();
     }
 }
