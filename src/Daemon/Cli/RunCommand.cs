@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -27,7 +28,15 @@ public static class RunCommand
                     $"Recurring is running. Admin: {string.Join(", ", app.Urls)} (/status, /metrics, /health/ready). Ctrl-C stops after a final checkpoint."));
                 if (result.GetValue(duration) is { } limit)
                     _ = Task.Delay(limit, lifetime.ApplicationStopping).ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
-                await app.RunAsync(cancellationToken);
+                try
+                {
+                    await app.RunAsync(cancellationToken);
+                }
+                catch (IOException e) when (e.InnerException is AddressInUseException)
+                {
+                    Console.Error.WriteLine($"error: {e.Message} Stop what holds it, or set Admin:Port or Admin:BindAddress.");
+                    return CommandSettings.InvalidConfiguration;
+                }
             }
             return Environment.ExitCode;
         });

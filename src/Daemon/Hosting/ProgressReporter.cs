@@ -11,7 +11,7 @@ public sealed class ProgressReporter(DaemonStatus status, ILogger<ProgressReport
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, status.Time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             var s = status.Current;
             switch (s.Phase)
@@ -28,6 +28,19 @@ public sealed class ProgressReporter(DaemonStatus status, ILogger<ProgressReport
                         s.Paused ? " (paused)" : "", s.KafkaReachable ? "" : " (Kafka unreachable)");
                     break;
             }
+        }
+    }
+
+    /// <summary>False once stopping: cancellation is how the host says stop (also when its start failed), not a failure.</summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -38,6 +38,9 @@ public sealed class TrainingService(
     {
         try
         {
+            // Only once the whole host is up, the admin port bound: a host that cannot start (the port is taken) has
+            // touched no checkpoint.
+            await HostStartedAsync(stoppingToken);
             var torchDevice = settings.ResolveDevice();
             var device = torchDevice.Device;
             _logger.LogInformation("Training on {Device}", torchDevice.Describe());
@@ -74,6 +77,13 @@ public sealed class TrainingService(
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }
+    }
+
+    private async Task HostStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
     }
 
     /// <summary>Runs (or resumes) the offline phase; returns the trainer holding the final full-size model, or null when stopped.</summary>

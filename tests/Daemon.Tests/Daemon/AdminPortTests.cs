@@ -1,0 +1,31 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Tests.Kafka;
+
+namespace Recurring.Daemon.Tests.Daemon;
+
+[Collection(DaemonCollection.Name)]
+public sealed class AdminPortTests(KafkaClusterFixture kafka)
+{
+    [Fact]
+    public async Task A_taken_admin_port_fails_the_start_before_training_touches_any_checkpoint()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        using var setup = new DaemonSetup(kafka).With("Admin:Port", $"{((IPEndPoint)holder.LocalEndpoint).Port}");
+        var app = DaemonHost.TryBuild(setup.Overrides(), new StringWriter());
+        Assert.NotNull(app);
+        await using (app)
+        {
+            var error = await Assert.ThrowsAsync<IOException>(() => app.StartAsync());
+            Assert.IsType<AddressInUseException>(error.InnerException);
+
+            await Task.Delay(TimeSpan.FromSeconds(1)); // time enough to restore or train, had training started
+            Assert.Equal(DaemonPhase.Starting, app.Services.GetRequiredService<DaemonStatus>().Current.Phase);
+        }
+        Assert.False(Directory.Exists(setup.CheckpointDirectory), "the checkpoint folder was created");
+    }
+}
