@@ -17,7 +17,7 @@ public sealed class GracefulRestartTests(KafkaClusterFixture kafka)
     /// The first run's events go to partition 0, the second run's to partition 1, so each run reads one partition
     /// and its batches are predictable: with every event already in the topic a batch fills to <see cref="Batch"/>
     /// events long before Streaming:MaxBatchWaitMilliseconds, and only the end of the data cuts one short. That lets
-    /// the test retrace the training and compare weights bit for bit.
+    /// the test retrace the training and compare the weights.
     /// </summary>
     [Fact]
     public async Task After_a_graceful_restart_the_daemon_resumes_at_its_checkpoint_positions_and_trains_every_event_exactly_once()
@@ -66,7 +66,7 @@ public sealed class GracefulRestartTests(KafkaClusterFixture kafka)
             Assert.Equal(offlineFinal.Counters.Samples + positions, m.Counters.Samples);
         });
 
-        // Per event: the final weights are exactly those of the offline model trained once on each event, in offset
+        // Per event: the final weights are those of the offline model trained once on each event, in offset
         // order, in the batches the daemon formed: full ones, and a shorter one at the end of each partition.
         var events = TopicReader.Read(kafka.Cluster.BootstrapServers, setup.Topic, FirstRun + SecondRun)
             .GroupBy(m => m.Partition.Value).OrderBy(p => p.Key)
@@ -77,7 +77,7 @@ public sealed class GracefulRestartTests(KafkaClusterFixture kafka)
         using var daemonModel = (await manager.RestoreLatestAsync(CPU, m => m.Id == last.Id, CancellationToken.None))!;
         Retrace(reference, events);
         Assert.Equal(last.Counters.Steps, reference.Trainer.Steps);
-        AssertSameWeights(reference, daemonModel);
+        AssertSameTraining(reference, daemonModel);
     }
 
     private static void Retrace(RestoredCheckpoint model, IEnumerable<byte[][]> batches)
@@ -97,12 +97,23 @@ public sealed class GracefulRestartTests(KafkaClusterFixture kafka)
         }
     }
 
-    private static void AssertSameWeights(RestoredCheckpoint expected, RestoredCheckpoint actual)
+    /// <summary>
+    /// Equal to within 1e-6: a batch trained twice, skipped or cut differently moves weights by about a learning rate
+    /// (1e-3 and more). Not bit for bit: in this shared test process the daemon and the retrace occasionally differ in
+    /// the last bit of a value (seen: 6e-8 in one of about five runs); the reliability suite holds the bit-identity
+    /// line across processes (tests/Daemon.Tests/Reliability).
+    /// </summary>
+    private static void AssertSameTraining(RestoredCheckpoint expected, RestoredCheckpoint actual)
     {
+        const double Tolerance = 1e-6;
         var expectedTensors = expected.Model.NamedTensors().ToList();
         var actualTensors = actual.Model.NamedTensors().ToList();
         Assert.Equal(expectedTensors.Select(t => t.Name), actualTensors.Select(t => t.Name));
         foreach (var ((name, e), (_, a)) in expectedTensors.Zip(actualTensors))
-            Assert.True(e.shape.SequenceEqual(a.shape) && e.equal(a).all().item<bool>(), $"{name} differs: max |difference| {(e - a).abs().max().item<float>()}");
+        {
+            Assert.True(e.shape.SequenceEqual(a.shape), $"{name}: shape [{string.Join(", ", a.shape)}], expected [{string.Join(", ", e.shape)}]");
+            float difference = e.sub(a).abs().max().item<float>();
+            Assert.True(difference <= Tolerance, $"{name} differs: max |difference| {difference}");
+        }
     }
 }
