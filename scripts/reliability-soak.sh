@@ -4,7 +4,7 @@
 # CI runs the short versions as part of `dotnet test`; this takes about ten minutes on two cores.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export RECURRING_SOAK=1
+export RELIABILITY_SOAK=1
 exec dotnet test tests/Daemon.Tests/Recurring.Daemon.Tests.csproj -c Release \
   --filter "FullyQualifiedName~Recurring.Daemon.Tests.Reliability" \
   --logger "console;verbosity=detailed" "$@"

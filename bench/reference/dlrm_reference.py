@@ -8,7 +8,8 @@ Same architecture, initialisation, optimizers and batch as `recurring bench trai
   - Row-wise Adagrad on the embedding rows the batch touches (sort-based deduplication, one accumulator per row),
     Adagrad (lr 0.003, eps 1e-8) on the MLPs, embedding lr 0.05.
   - Batches come from a Criteo TSV written by `recurring generate`, hashed exactly as Recurring documents
-    (row = 1 + splitmix64(v ^ seed(t)) mod (rows - 1), missing = row 0; dense = log1p(max(x, 0))).
+    (docs/features.md, "Hashing": FNV-1a 64 of "C<t+1>" 0x00 0x01 <8 bytes little-endian>, SplitMix64's finaliser,
+    row = 1 + h mod (rows - 1), missing = row 0; dense = log1p(max(x, 0))).
 
 Only for measurement on a GPU machine; not needed in CI.
   python3 dlrm_reference.py --data events.tsv --batch 2048 --steps 200 --device cuda --json
@@ -16,6 +17,7 @@ Only for measurement on a GPU machine; not needed in CI.
 import argparse
 import json
 import math
+import struct
 import time
 
 import torch
@@ -33,8 +35,10 @@ def mix64(x):
 def row_of(table, value, rows):
     if value is None:
         return 0
-    seed = (0x9E3779B97F4A7C15 * (table + 1)) & MASK
-    return 1 + mix64(value ^ seed) % (rows - 1)
+    h = 0xCBF29CE484222325
+    for b in f"C{table + 1}".encode() + b"\x00\x01" + struct.pack("<Q", value & MASK):
+        h = ((h ^ b) * 0x100000001B3) & MASK
+    return 1 + mix64(h) % (rows - 1)
 
 
 def read_batches(path, batch, rows, limit):

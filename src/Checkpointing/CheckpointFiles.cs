@@ -9,6 +9,9 @@ public static class CheckpointFiles
     /// <summary>The model's tensors by their checkpoint names (<c>embeddings.weight</c>, <c>bottom.0.weight</c>, ...).</summary>
     public const string Model = "model.safetensors";
 
+    /// <summary>The model's description for serving (<see cref="ModelDescription"/>): inputs, hashing, layers, tensor names.</summary>
+    public const string Description = "model.json";
+
     /// <summary>Optimizer state: each MLP parameter's Adagrad sum under the parameter's name, and the row-wise embedding accumulator.</summary>
     public const string Optimizer = "optimizer.safetensors";
 

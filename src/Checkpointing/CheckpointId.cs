@@ -3,9 +3,12 @@ using System.Globalization;
 namespace Recurring.Checkpointing;
 
 /// <summary>
-/// Checkpoint folder names: <c>ckpt-20261126T140000.123Z-000000012345</c>, creation time (UTC, milliseconds) first
-/// and the step second. Time leads so that lexical order is time order even when the step counter starts again
-/// (a fresh offline run into the same folder), which a step-first name would sort as the oldest.
+/// Checkpoint folder names: <c>ckpt-s000000000042-20261126T140000.123Z-000000012345</c>: a sequence number first, the
+/// creation time (UTC, milliseconds) second, the step third. The sequence is one more than the highest in the store
+/// when the checkpoint is written, so it orders checkpoints by when they were written even when the wall clock ran
+/// ahead once (a time-first name would pin every restart to the future-dated checkpoint) or the step counter starts
+/// again (a fresh offline run into the same folder). Format version 1 named them <c>ckpt-&lt;time&gt;-&lt;step&gt;</c>: those
+/// still parse, as sequence 0, and their names sort before every name with a sequence, ordinally too.
 /// </summary>
 public static class CheckpointId
 {
@@ -14,20 +17,48 @@ public static class CheckpointId
     /// <summary>Folders being written or deleted: never listed as checkpoints, removed when found stale.</summary>
     public const string TemporaryPrefix = ".tmp-";
 
+    private const string SequenceMarker = "s";
+    private const int SequenceDigits = 12;
     private const string TimeFormat = "yyyyMMdd'T'HHmmss'.'fff'Z'";
 
-    public static string Create(DateTime createdUtc, long steps) =>
-        $"{Prefix}{createdUtc.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture)}-{steps:D12}";
+    /// <summary>Newest first: by sequence, then (among names of format version 1) by name, which is by time.</summary>
+    public static readonly IComparer<string> NewestFirst = Comparer<string>.Create((a, b) =>
+    {
+        TryParse(a, out _, out long sequenceA);
+        TryParse(b, out _, out long sequenceB);
+        int bySequence = sequenceB.CompareTo(sequenceA);
+        return bySequence != 0 ? bySequence : string.CompareOrdinal(b, a);
+    });
 
-    /// <summary>True for names <see cref="Create"/> makes, giving the creation time they carry.</summary>
-    public static bool TryParse(string name, out DateTime createdUtc)
+    public static string Create(long sequence, DateTime createdUtc, long steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        return $"{Prefix}{SequenceMarker}{sequence.ToString($"D{SequenceDigits}", CultureInfo.InvariantCulture)}-" +
+               $"{createdUtc.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture)}-{steps:D12}";
+    }
+
+    /// <summary>True for names <see cref="Create"/> makes (or format version 1 made), giving the creation time they carry.</summary>
+    public static bool TryParse(string name, out DateTime createdUtc) => TryParse(name, out createdUtc, out _);
+
+    /// <summary>As <see cref="TryParse(string, out DateTime)"/>, with the sequence: 0 for a name of format version 1.</summary>
+    public static bool TryParse(string name, out DateTime createdUtc, out long sequence)
     {
         createdUtc = default;
-        var parts = name.Split('-');
-        return parts.Length == 3
-            && name.StartsWith(Prefix, StringComparison.Ordinal)
-            && parts[2].Length >= 12 && parts[2].All(char.IsAsciiDigit)
-            && DateTime.TryParseExact(parts[1], TimeFormat, CultureInfo.InvariantCulture,
+        sequence = 0;
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal)) return false;
+        var parts = name[Prefix.Length..].Split('-');
+        if (parts.Length == 3)
+        {
+            var marked = parts[0];
+            if (marked.Length != SequenceMarker.Length + SequenceDigits || !marked.StartsWith(SequenceMarker, StringComparison.Ordinal)
+                || !marked[SequenceMarker.Length..].All(char.IsAsciiDigit))
+                return false;
+            sequence = long.Parse(marked[SequenceMarker.Length..], CultureInfo.InvariantCulture);
+            parts = parts[1..];
+        }
+        return parts.Length == 2
+            && parts[1].Length >= 12 && parts[1].All(char.IsAsciiDigit)
+            && DateTime.TryParseExact(parts[0], TimeFormat, CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out createdUtc);
     }
 

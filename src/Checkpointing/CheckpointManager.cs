@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Recurring.Checkpointing.Safetensors;
+using Recurring.Core.Data;
+using Recurring.Core.Growth;
 using Recurring.Core.Model;
 using Recurring.Core.Training;
 using static TorchSharp.torch;
@@ -41,53 +43,53 @@ public sealed partial class CheckpointManager
     public static CheckpointManager ForDirectory(CheckpointOptions options, ILogger<CheckpointManager>? logger = null) =>
         new(new LocalCheckpointStore(options.Directory), options, logger);
 
+    /// <summary>Where the checkpoints are, for messages.</summary>
+    public string Location => _store.Location;
+
     /// <summary>How often a corrupt, incomplete or unreadable checkpoint has been passed over (each is also logged).</summary>
     public long SkippedCheckpoints => Interlocked.Read(ref _skipped);
 
     /// <summary>
     /// Writes a checkpoint of <paramref name="snapshot"/>. The offline phase's final model is pinned whatever
-    /// <paramref name="pin"/> says. On failure the temporary folder is removed, earlier checkpoints are untouched, and
+    /// <paramref name="pin"/> says. A model or optimizer state holding NaN or infinity is refused before anything is
+    /// written. On failure the temporary folder is removed, earlier checkpoints are untouched, and
     /// a <see cref="CheckpointException"/> says what went wrong.
     /// </summary>
     public async Task<CheckpointInfo> SaveAsync(TrainingSnapshot snapshot, bool pin, CancellationToken cancellationToken)
     {
         var trainer = snapshot.Trainer;
         var optimizerTensors = CheckpointTensors.Optimizer(trainer);
+        // A model that diverged would be restored on every start; the last finite checkpoint is the one to keep.
+        if (CheckpointTensors.FirstNonFinite([.. CheckpointTensors.Model(trainer.Model), .. optimizerTensors]) is { } nonFinite)
+            throw new CheckpointException($"No checkpoint was written at step {trainer.Steps}: {nonFinite} holds NaN or infinite values. Existing checkpoints are untouched.");
         long started = _time.GetTimestamp();
         var now = _time.GetUtcNow().UtcDateTime;
         // The id carries milliseconds; the manifest says the same time.
         var createdUtc = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-        var id = CheckpointId.Create(createdUtc, trainer.Steps);
-        var folder = CheckpointId.WritingFolder(id);
-        bool committed = false;
-        CheckpointManifest manifest;
+        long sequence;
         try
         {
-            await RetryAsync(ct => _store.CreateFolderAsync(folder, ct), cancellationToken);
-            CheckpointFile[] files =
-            [
-                await WriteTensorsAsync(folder, CheckpointFiles.Model, CheckpointTensors.Model(trainer.Model), cancellationToken),
-                await WriteTensorsAsync(folder, CheckpointFiles.Optimizer, optimizerTensors, cancellationToken),
-            ];
-            manifest = Describe(id, createdUtc, snapshot, files);
-            await RetryAsync(ct => _store.WriteFileAsync(folder, CheckpointFiles.Manifest, (stream, c) => ManifestJson.WriteAsync(stream, manifest, c), ct), cancellationToken);
-            if (pin || snapshot.Phase.Kind == PhaseKind.OfflineFinal) await WritePinAsync(folder, cancellationToken);
-            await RetryAsync(ct => _store.SyncFolderAsync(folder, ct), cancellationToken);
-            await RetryAsync(ct => _store.RenameFolderAsync(folder, id, ct), cancellationToken);
-            committed = true;
-            await RetryAsync(_store.SyncRootAsync, cancellationToken);
-        }
-        catch (Exception e) when (!committed)
-        {
-            await RemoveTemporaryFolderAsync(folder);
-            if (e is OperationCanceledException) throw;
-            throw new CheckpointException($"Checkpoint {id} was not written to {_store.Location}: {e.Message} Existing checkpoints are untouched.", e);
+            sequence = await NextSequenceAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new CheckpointException($"Checkpoint {id} is in {_store.Location}, but flushing its folder entry failed, so it may not survive a power loss: {e.Message}", e);
+            throw new CheckpointException($"No checkpoint was written to {_store.Location}: listing its checkpoints failed: {e.Message} Existing checkpoints are untouched.", e);
         }
-        var info = new CheckpointInfo(id, manifest.FileBytes, _time.GetElapsedTime(started));
+        var id = CheckpointId.Create(sequence, createdUtc, trainer.Steps);
+        var manifest = await WriteFolderAsync("Checkpoint", id, async (folder, ct) =>
+        {
+            CheckpointFile[] files =
+            [
+                await WriteTensorsAsync(folder, CheckpointFiles.Model, CheckpointTensors.Model(trainer.Model), ct),
+                await WriteTensorsAsync(folder, CheckpointFiles.Optimizer, optimizerTensors, ct),
+                await WriteHashedAsync(folder, CheckpointFiles.Description, (stream, c) => ModelDescription.Of(trainer.Model).WriteAsync(stream, c), ct),
+            ];
+            var described = Describe(id, sequence, createdUtc, snapshot, files);
+            await RetryAsync(c => _store.WriteFileAsync(folder, CheckpointFiles.Manifest, (stream, w) => ManifestJson.WriteAsync(stream, described, w), c), ct);
+            if (pin || snapshot.Stage.Kind == TrainingStage.OfflineFinal) await WritePinAsync(folder, ct);
+            return described;
+        }, cancellationToken);
+        var info = new CheckpointInfo(id, manifest.FileBytes, _time.GetElapsedTime(started), manifest);
         LogSaved(id, info.Bytes, info.Duration.TotalSeconds, info.BytesPerSecond / 1e6);
         return info;
     }
@@ -97,7 +99,11 @@ public sealed partial class CheckpointManager
     /// <paramref name="accept"/> (when given) accepts, skipping damaged ones; null when there is none. A checkpoint
     /// in a newer format stops the search with a <see cref="CheckpointException"/> rather than resuming from an older one.
     /// </summary>
-    public async Task<RestoredCheckpoint?> RestoreLatestAsync(Device device, Func<CheckpointManifest, bool>? accept, CancellationToken cancellationToken)
+    /// <param name="features">The schema training goes on under (null: the checkpoint's own). One that appends
+    /// features grows the restored model (<see cref="FeatureGrowth"/>); any other difference stops the search with a
+    /// <see cref="FeatureSchemaMismatchException"/>, as every older checkpoint has the same problem.</param>
+    public async Task<RestoredCheckpoint?> RestoreLatestAsync(Device device, Func<CheckpointManifest, bool>? accept, CancellationToken cancellationToken,
+        FeatureSchema? features = null)
     {
         foreach (var (id, _) in await ListIdsAsync(cancellationToken))
         {
@@ -105,9 +111,17 @@ public sealed partial class CheckpointManager
             {
                 var manifest = await ReadManifestAsync(id, cancellationToken);
                 if (accept is not null && !accept(manifest)) continue;
+                var comparison = features?.CompareWith(manifest.Model.Features);
+                if (comparison is { IsCompatible: false }) throw new FeatureSchemaMismatchException(id, comparison.Differences);
                 var restored = await LoadAsync(id, manifest, device, cancellationToken);
                 LogRestored(id, manifest.Counters.Steps, device.ToString());
-                return restored;
+                if (comparison is null || comparison.IsIdentical) return restored;
+                using (restored)
+                {
+                    var grown = FeatureGrowth.Grow(restored.Trainer, features!, manifest.Seed);
+                    LogGrown(id, string.Join(", ", comparison.AddedDense.Select(d => d.Name).Concat(comparison.AddedSparse.Select(s => s.Name))));
+                    return new RestoredCheckpoint(grown.Model, grown, manifest with { Model = ModelShape.Of(grown.Model) });
+                }
             }
             catch (Exception e) when (IsUnusable(e))
             {
@@ -115,6 +129,37 @@ public sealed partial class CheckpointManager
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Puts checkpoint <paramref name="id"/>'s weights and optimizer state back into <paramref name="trainer"/>, in
+    /// place; its step and sample counters go on. The checkpoint is verified first and must be of the trainer's feature
+    /// schema. Should reading fail part-way all the same, the trainer is left half restored: the caller must not
+    /// checkpoint it.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is damaged, of another schema, or could not be read.</exception>
+    public async Task<CheckpointManifest> RestoreIntoAsync(string id, DlrmTrainer trainer, CancellationToken cancellationToken)
+    {
+        var status = await VerifyAsync(id, cancellationToken);
+        if (status.Problem is { } problem) throw new CheckpointException($"Checkpoint {id} cannot be restored: {problem}");
+        var manifest = status.Manifest!;
+        if (!trainer.Model.Config.Features.CompareWith(manifest.Model.Features).IsIdentical)
+            throw new CheckpointException($"Checkpoint {id} cannot be restored into this model: its feature schema differs.");
+        try
+        {
+            var modelFile = FileOf(manifest, CheckpointFiles.Model);
+            var optimizerFile = FileOf(manifest, CheckpointFiles.Optimizer);
+            await ReadVerifiedAsync(id, modelFile,
+                stream => CheckpointTensors.RestoreModel(OpenTensors(stream, modelFile), trainer.Model, manifest.Model.CurrentWidths, cancellationToken), cancellationToken);
+            await ReadVerifiedAsync(id, optimizerFile,
+                stream => CheckpointTensors.RestoreOptimizer(OpenTensors(stream, optimizerFile), trainer, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (IsUnusable(e) || e is IOException)
+        {
+            throw new CheckpointException($"Checkpoint {id} could not be restored: {e.Message}", e);
+        }
+        LogRestored(id, manifest.Counters.Steps, trainer.Model.Device.ToString());
+        return manifest;
     }
 
     /// <summary>Every checkpoint, newest first, each verified against its manifest (sizes and SHA-256).</summary>
@@ -149,13 +194,25 @@ public sealed partial class CheckpointManager
 
     /// <summary>Applies <see cref="CheckpointOptions.KeepLast"/> and <see cref="CheckpointOptions.KeepDailyDays"/>.</summary>
     public Task<RetentionPlan> ApplyRetentionAsync(CancellationToken cancellationToken) =>
-        ApplyRetentionAsync(new RetentionRule(_options.KeepLast, _options.KeepDailyDays), cancellationToken);
+        ApplyRetentionAsync(new RetentionRule(_options.KeepLast, _options.KeepDailyDays), verified: null, cancellationToken);
+
+    /// <summary>
+    /// Retention right after <see cref="SaveAsync"/>: <paramref name="verified"/>, the checkpoint just written and
+    /// verified, counts as valid without being read and hashed again.
+    /// </summary>
+    public Task<RetentionPlan> ApplyRetentionAfterWriteAsync(string verified, CancellationToken cancellationToken) =>
+        ApplyRetentionAsync(new RetentionRule(_options.KeepLast, _options.KeepDailyDays), verified, cancellationToken);
 
     /// <summary>
     /// Verifies checkpoints newest first until one is valid, then deletes, oldest first, those the rule does not keep.
     /// Nothing is deleted while no checkpoint verifies.
     /// </summary>
-    public async Task<RetentionPlan> ApplyRetentionAsync(RetentionRule rule, CancellationToken cancellationToken)
+    public Task<RetentionPlan> ApplyRetentionAsync(RetentionRule rule, CancellationToken cancellationToken) =>
+        ApplyRetentionAsync(rule, verified: null, cancellationToken);
+
+    /// <param name="verified">A checkpoint the caller has just verified in full (written, or uploaded and read
+    /// back): it counts as valid without being read and hashed again.</param>
+    public async Task<RetentionPlan> ApplyRetentionAsync(RetentionRule rule, string? verified, CancellationToken cancellationToken)
     {
         var candidates = new List<RetentionCandidate>();
         foreach (var (id, createdUtc) in await ListIdsAsync(cancellationToken))
@@ -164,6 +221,11 @@ public sealed partial class CheckpointManager
         string? newestValid = null;
         foreach (var candidate in candidates)
         {
+            if (candidate.Id == verified)
+            {
+                newestValid = candidate.Id;
+                break;
+            }
             var status = await InspectAsync(candidate.Id, candidate.CreatedUtc, cancellationToken);
             if (status.IsValid)
             {
@@ -175,6 +237,7 @@ public sealed partial class CheckpointManager
 
         var plan = RetentionPolicy.Plan(candidates, newestValid, rule);
         foreach (var id in plan.Deletions) await DeleteAsync(id, cancellationToken);
+        await DeleteOrphanDeltasAsync(cancellationToken);
         return plan;
     }
 
@@ -190,15 +253,53 @@ public sealed partial class CheckpointManager
         return stale.Length;
     }
 
-    private async Task<CheckpointFile> WriteTensorsAsync(string folder, string file, IReadOnlyList<(string Name, Tensor Value)> tensors, CancellationToken cancellationToken)
+    /// <summary>
+    /// The atomic write: <paramref name="writeContents"/> fills the temporary folder (its manifest last), which is then
+    /// flushed and renamed to <paramref name="id"/>, and the rename flushed. On failure the temporary folder is removed
+    /// and a <see cref="CheckpointException"/> says what (<paramref name="what"/> and id) was not written.
+    /// </summary>
+    private async Task<T> WriteFolderAsync<T>(string what, string id, Func<string, CancellationToken, Task<T>> writeContents, CancellationToken cancellationToken)
+    {
+        var folder = CheckpointId.WritingFolder(id);
+        bool committed = false;
+        try
+        {
+            await RetryAsync(ct => _store.CreateFolderAsync(folder, ct), cancellationToken);
+            var result = await writeContents(folder, cancellationToken);
+            await RetryAsync(ct => _store.SyncFolderAsync(folder, ct), cancellationToken);
+            await RetryAsync(ct => _store.RenameFolderAsync(folder, id, ct), cancellationToken);
+            committed = true;
+            await RetryAsync(_store.SyncRootAsync, cancellationToken);
+            return result;
+        }
+        catch (Exception e) when (!committed)
+        {
+            await RemoveTemporaryFolderAsync(folder);
+            if (e is OperationCanceledException) throw;
+            throw new CheckpointException($"{what} {id} was not written to {_store.Location}: {e.Message} Existing checkpoints are untouched.", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new CheckpointException($"{what} {id} is in {_store.Location}, but flushing its folder entry failed, so it may not survive a power loss: {e.Message}", e);
+        }
+    }
+
+    private Task<CheckpointFile> WriteTensorsAsync(string folder, string file, IReadOnlyList<(string Name, Tensor Value)> tensors, CancellationToken cancellationToken) =>
+        WriteHashedAsync(folder, file, (stream, c) =>
+        {
+            SafetensorsWriter.Write(stream, tensors, TensorFileMetadata, c);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>Writes one file of a checkpoint, measuring its size and SHA-256 as it goes, for the manifest.</summary>
+    private async Task<CheckpointFile> WriteHashedAsync(string folder, string file, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         CheckpointFile? written = null;
-        await RetryAsync(ct => _store.WriteFileAsync(folder, file, (stream, c) =>
+        await RetryAsync(ct => _store.WriteFileAsync(folder, file, async (stream, c) =>
         {
-            using var hashing = new HashingStream(stream, leaveOpen: true);
-            SafetensorsWriter.Write(hashing, tensors, TensorFileMetadata, c);
+            await using var hashing = new HashingStream(stream, leaveOpen: true);
+            await write(hashing, c);
             written = new CheckpointFile(file, hashing.Count, hashing.Sha256());
-            return Task.CompletedTask;
         }, ct), cancellationToken);
         return written!;
     }
@@ -206,30 +307,32 @@ public sealed partial class CheckpointManager
     private Task WritePinAsync(string folder, CancellationToken cancellationToken) =>
         RetryAsync(ct => _store.WriteFileAsync(folder, CheckpointFiles.Pinned, (_, _) => Task.CompletedTask, ct), cancellationToken).AsTask();
 
-    private static CheckpointManifest Describe(string id, DateTime createdUtc, TrainingSnapshot snapshot, IReadOnlyList<CheckpointFile> files) => new()
+    private static CheckpointManifest Describe(string id, long sequence, DateTime createdUtc, TrainingSnapshot snapshot, IReadOnlyList<CheckpointFile> files) => ManifestJson.Seal(new()
     {
         FormatVersion = CheckpointManifest.CurrentFormatVersion,
         Id = id,
+        Sequence = sequence,
         CreatedUtc = createdUtc,
         Model = ModelShape.Of(snapshot.Trainer.Model),
         Optimizer = snapshot.Trainer.Options,
         Counters = new CheckpointCounters { Steps = snapshot.Trainer.Steps, Samples = snapshot.Trainer.Samples, Other = snapshot.Counters },
-        Phase = snapshot.Phase,
+        Stage = snapshot.Stage,
         Seed = snapshot.Seed,
         Positions = snapshot.Positions,
         Metrics = snapshot.Metrics,
         Files = files,
-    };
+    });
 
     private async Task<RestoredCheckpoint> LoadAsync(string id, CheckpointManifest manifest, Device device, CancellationToken cancellationToken)
     {
         var config = manifest.Model.ToConfig();
-        var problems = config.Validate().Concat(manifest.Optimizer.Validate()).ToArray();
+        var problems = manifest.Model.Features.Validate().Concat(config.Validate()).Concat(manifest.Optimizer.Validate())
+            .Concat(manifest.Model.Statistics.MissingFor(manifest.Model.Features).Select(name => $"Standardized feature '{name}' has no moments.")).ToArray();
         if (problems.Length > 0) throw new InvalidDataException($"The manifest describes an unusable model: {string.Join(" ", problems)}");
         var modelFile = FileOf(manifest, CheckpointFiles.Model);
         var optimizerFile = FileOf(manifest, CheckpointFiles.Optimizer);
 
-        var model = new DlrmModel(config, device, manifest.Seed);
+        var model = new DlrmModel(config, device, manifest.Seed, manifest.Model.Statistics);
         DlrmTrainer? trainer = null;
         try
         {
@@ -238,6 +341,9 @@ public sealed partial class CheckpointManager
                 stream => CheckpointTensors.RestoreModel(OpenTensors(stream, modelFile), model, manifest.Model.CurrentWidths, cancellationToken), cancellationToken);
             await ReadVerifiedAsync(id, optimizerFile,
                 stream => CheckpointTensors.RestoreOptimizer(OpenTensors(stream, optimizerFile), trainer, cancellationToken), cancellationToken);
+            // model.json and any other file the manifest vouches for (older checkpoints have none).
+            foreach (var other in manifest.Files.Where(f => f != modelFile && f != optimizerFile))
+                await ReadVerifiedAsync(id, other, consume: null, cancellationToken);
             trainer.SetCounters(manifest.Counters.Steps, manifest.Counters.Samples);
             return new RestoredCheckpoint(model, trainer, manifest);
         }
@@ -330,14 +436,23 @@ public sealed partial class CheckpointManager
         }
     }
 
-    /// <summary>Checkpoints newest first, by folder name; temporary and foreign folders are not checkpoints.</summary>
+    /// <summary>Checkpoints newest first, by the sequence in their names; temporary and foreign folders are not checkpoints.</summary>
     private async Task<IReadOnlyList<(string Id, DateTime CreatedUtc)>> ListIdsAsync(CancellationToken cancellationToken)
     {
         var folders = await RetryAsync(_store.ListFoldersAsync, cancellationToken);
         var ids = new List<(string, DateTime)>();
-        foreach (var folder in folders.Order(StringComparer.Ordinal).Reverse())
+        foreach (var folder in folders.Order(CheckpointId.NewestFirst))
             if (CheckpointId.TryParse(folder, out var createdUtc)) ids.Add((folder, createdUtc));
         return ids;
+    }
+
+    /// <summary>One more than the highest sequence of any checkpoint in the store, damaged ones included, so it never repeats.</summary>
+    private async Task<long> NextSequenceAsync(CancellationToken cancellationToken)
+    {
+        long highest = 0;
+        foreach (var folder in await RetryAsync(_store.ListFoldersAsync, cancellationToken))
+            if (CheckpointId.TryParse(folder, out _, out long sequence)) highest = Math.Max(highest, sequence);
+        return highest + 1;
     }
 
     private async Task<DateTime> RequireExistingAsync(string id, CancellationToken cancellationToken)
@@ -353,6 +468,12 @@ public sealed partial class CheckpointManager
     /// <summary>Renamed aside first, so a crash part-way never leaves a checkpoint folder with files missing.</summary>
     private async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        if (!_store.CanRenameFolders)
+        {
+            await RetryAsync(ct => _store.DeleteFolderAsync(id, ct), cancellationToken);
+            LogDeleted(id);
+            return;
+        }
         var aside = CheckpointId.DeletingFolder(id);
         await RetryAsync(ct => _store.DeleteFolderAsync(aside, ct), cancellationToken);
         await RetryAsync(ct => _store.RenameFolderAsync(id, aside, ct), cancellationToken);
@@ -378,7 +499,8 @@ public sealed partial class CheckpointManager
     private static bool IsUnusable(Exception exception) =>
         exception is InvalidDataException or FileNotFoundException or DirectoryNotFoundException;
 
-    private void Skip(string id, string problem)
+    /// <summary>Counts and logs a checkpoint passed over, also by those who found it damaged elsewhere (a pull).</summary>
+    internal void Skip(string id, string problem)
     {
         Interlocked.Increment(ref _skipped);
         LogSkipped(id, problem);
@@ -395,6 +517,9 @@ public sealed partial class CheckpointManager
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored checkpoint {Id} at step {Steps} onto {Device}")]
     private partial void LogRestored(string id, long steps, string device);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grew the model of checkpoint {Id} by the appended features {Features}: it computes what it did until it learns from them")]
+    private partial void LogGrown(string id, string features);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping checkpoint {Id}: {Problem}")]
     private partial void LogSkipped(string id, string problem);

@@ -3,8 +3,8 @@ using Recurring.Core.Training;
 
 namespace Recurring.Checkpointing;
 
-/// <summary>A checkpoint just written. <see cref="Bytes"/> counts its tensor files.</summary>
-public sealed record CheckpointInfo(string Id, long Bytes, TimeSpan Duration)
+/// <summary>A checkpoint just written and verified, with its manifest. <see cref="Bytes"/> counts its tensor files.</summary>
+public sealed record CheckpointInfo(string Id, long Bytes, TimeSpan Duration, CheckpointManifest Manifest)
 {
     public double BytesPerSecond => Bytes / Duration.TotalSeconds;
 }

@@ -17,6 +17,25 @@ internal static class CheckpointTensors
         return [.. trainer.MlpOptimizer.NamedState(), (RowWiseAdagrad.StateName, trainer.EmbeddingOptimizer.Accumulator)];
     }
 
+    // Checked in slices, so the temporary flags of the largest table stay small.
+    private const long FiniteCheckElements = 1 << 22;
+
+    /// <summary>The first tensor holding a NaN or an infinity, or null when every one is finite.</summary>
+    public static string? FirstNonFinite(IEnumerable<(string Name, Tensor Value)> tensors)
+    {
+        foreach (var (name, value) in tensors)
+        {
+            using var scope = NewDisposeScope();
+            var flat = value.detach().reshape(-1);
+            for (long start = 0; start < flat.shape[0]; start += FiniteCheckElements)
+            {
+                var slice = flat.narrow(0, start, Math.Min(FiniteCheckElements, flat.shape[0] - start));
+                if (!slice.isfinite().all().item<bool>()) return name;
+            }
+        }
+        return null;
+    }
+
     /// <summary>
     /// Fills the embedding table in place (its shape is fixed by the configuration, and it is most of the memory) and
     /// replaces every MLP layer, whose width may differ from the configuration while AMGP has it pruned.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Recurring.Checkpointing.Safetensors;
+using Recurring.Core.Data;
 using Recurring.Core.Model;
 using Recurring.Core.Training;
 using static TorchSharp.torch;
@@ -24,14 +25,14 @@ public sealed record CheckpointWriteBenchmarkResult(
 public static class CheckpointWriteBenchmark
 {
     /// <summary>About 700 MB: 26 tables of 420,000 rows of 16 floats, with the default MLPs.</summary>
-    public static DlrmConfig DefaultModel() => new() { RowsPerTable = Enumerable.Repeat(420_000, DlrmConfig.CategoricalFeatures).ToArray() };
+    public static DlrmConfig DefaultModel() => new() { Features = FeatureSchema.Criteo(420_000) };
 
     public static async Task<CheckpointWriteBenchmarkResult> RunAsync(DlrmConfig config, Device device, string directory, int repetitions, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
         using var model = new DlrmModel(config, device, seed: 1);
         using var trainer = new DlrmTrainer(model, new OptimizerOptions());
-        var snapshot = new TrainingSnapshot(trainer, new CheckpointPhase(PhaseKind.Offline), Seed: 1);
+        var snapshot = new TrainingSnapshot(trainer, new CheckpointStage(TrainingStage.Offline), Seed: 1);
         var root = Directory.CreateDirectory(Path.Combine(directory, $"checkpoint-bench-{Guid.NewGuid():N}")).FullName;
         try
         {
@@ -80,7 +81,7 @@ public static class CheckpointWriteBenchmark
         return bytes / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

@@ -33,6 +33,12 @@ public interface ICheckpointStore
     /// <summary>Makes the creation, renaming and removal of the root's folders durable.</summary>
     Task SyncRootAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// False for object stores: they delete a checkpoint with <see cref="DeleteFolderAsync"/>, which must remove the
+    /// manifest first, instead of renaming it aside.
+    /// </summary>
+    bool CanRenameFolders => true;
+
     /// <summary>Renames a folder atomically; fails when <paramref name="to"/> exists.</summary>
     Task RenameFolderAsync(string from, string to, CancellationToken cancellationToken);
 

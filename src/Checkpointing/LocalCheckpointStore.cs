@@ -8,10 +8,17 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     // Large tensor writes bypass the buffer; it only gathers the header and the manifest.
     private const int BufferBytes = 1 << 20;
 
-    public LocalCheckpointStore(string root)
+    private readonly IStorageDurability _durability;
+
+    public LocalCheckpointStore(string root) : this(root, FsyncDurability.Instance)
+    {
+    }
+
+    internal LocalCheckpointStore(string root, IStorageDurability durability)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         Location = Path.GetFullPath(root);
+        _durability = durability;
     }
 
     /// <summary>The root folder's full path.</summary>
@@ -35,7 +42,7 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     {
         await using var stream = new FileStream(PathOf(folder, file), FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes);
         await write(stream, cancellationToken);
-        stream.Flush(flushToDisk: true);
+        _durability.FlushFile(stream);
     }
 
     public Task<Stream> OpenReadAsync(string folder, string file, CancellationToken cancellationToken) =>
@@ -52,13 +59,13 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
 
     public Task SyncFolderAsync(string folder, CancellationToken cancellationToken)
     {
-        SyncDirectory(PathOf(folder));
+        _durability.FlushDirectory(PathOf(folder));
         return Task.CompletedTask;
     }
 
     public Task SyncRootAsync(CancellationToken cancellationToken)
     {
-        SyncDirectory(Location);
+        _durability.FlushDirectory(Location);
         return Task.CompletedTask;
     }
 
@@ -88,6 +95,15 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     {
         if (string.IsNullOrEmpty(name) || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
             throw new ArgumentException($"'{name}' is not a single file or folder name.", nameof(name));
+    }
+
+    private sealed class FsyncDurability : IStorageDurability
+    {
+        public static readonly FsyncDurability Instance = new();
+
+        public void FlushFile(FileStream stream) => stream.Flush(flushToDisk: true);
+
+        public void FlushDirectory(string path) => SyncDirectory(path);
     }
 
     /// <summary>

@@ -25,8 +25,8 @@ public static class RetentionPolicy
 {
     public static RetentionPlan Plan(IEnumerable<RetentionCandidate> candidates, string? newestValid, RetentionRule rule)
     {
-        // Checkpoint ids sort by creation time.
-        var newestFirst = candidates.OrderByDescending(c => c.Id, StringComparer.Ordinal).ToList();
+        // By write order, not by the time in the name: a clock that once ran ahead must not make a checkpoint look newest.
+        var newestFirst = candidates.OrderBy(c => c.Id, CheckpointId.NewestFirst).ToList();
         if (newestFirst.Count == 0) return new RetentionPlan([]);
         int validIndex = newestValid is null ? -1 : newestFirst.FindIndex(c => c.Id == newestValid);
         var newestDay = newestFirst[0].CreatedUtc.Date;
@@ -43,7 +43,9 @@ public static class RetentionPolicy
             else if (i < validIndex) reasons.Add("newer than the newest valid checkpoint");
             else if (i == validIndex) reasons.Add("newest valid");
             if (i < rule.KeepLast) reasons.Add($"one of the last {rule.KeepLast}");
-            if (newestOfItsDay && (newestDay - day).Days < rule.KeepDailyDays) reasons.Add($"newest of {day:yyyy-MM-dd}");
+            // A day after the newest checkpoint's day is a clock that ran ahead, not a day to keep.
+            int daysBack = (newestDay - day).Days;
+            if (newestOfItsDay && daysBack >= 0 && daysBack < rule.KeepDailyDays) reasons.Add($"newest of {day:yyyy-MM-dd}");
             decisions.Add(reasons.Count > 0
                 ? new RetentionDecision(candidate.Id, candidate.CreatedUtc, Keep: true, string.Join(", ", reasons))
                 : new RetentionDecision(candidate.Id, candidate.CreatedUtc, Keep: false, "outside the retention rule"));

@@ -6,7 +6,7 @@ namespace Recurring.Checkpointing;
 /// What a checkpoint captures: the trainer (with its model, optimizer state and step and sample counters) and what
 /// only the caller knows. Save between training steps: the tensors are read while they are written out.
 /// </summary>
-public sealed record TrainingSnapshot(DlrmTrainer Trainer, CheckpointPhase Phase, long Seed)
+public sealed record TrainingSnapshot(DlrmTrainer Trainer, CheckpointStage Stage, long Seed)
 {
     public DataPositions Positions { get; init; } = DataPositions.None;
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();

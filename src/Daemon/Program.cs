@@ -7,4 +7,4 @@ ReproducibleMath.EnableBeforeTorchLoads();
 // daemon's final checkpoint (minutes for a large model). Commands stop on their cancellation token in their own time;
 // the host bounds its own shutdown (HostOptions.ShutdownTimeout) and the supervisor its patience.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = Timeout.InfiniteTimeSpan };
-return await RecurringCli.Build().Parse(args).InvokeAsync(invocation);
+return await RecurringCli.InvokeAsync(args, invocation);

@@ -6,16 +6,7 @@ namespace Recurring.Checkpointing.Tests;
 
 public class CorruptionTests
 {
-    /// <summary>Two checkpoints, the newer one at a later step; returns (older, newer) ids.</summary>
-    private static async Task<(string Older, string Newer)> TwoCheckpoints(string directory)
-    {
-        using var run = new TrainingRun(steps: 1);
-        var manager = Checkpoints.Manager(directory);
-        var older = await manager.SaveAsync(run.Snapshot(), pin: false, CancellationToken.None);
-        run.Train(1);
-        var newer = await manager.SaveAsync(run.Snapshot(), pin: false, CancellationToken.None);
-        return (older.Id, newer.Id);
-    }
+    private static Task<(string Older, string Newer)> TwoCheckpoints(string directory) => Checkpoints.TwoAsync(directory);
 
     private static void Damage(string folder, string damage)
     {

@@ -127,7 +127,7 @@ public class FaultInjectionTests
         using var directory = new TemporaryDirectory();
         using var run = new TrainingRun(steps: 1);
         var baseline = await SaveBaseline(directory.Path, run);
-        var stale = Path.Combine(directory.Path, CheckpointId.WritingFolder(CheckpointId.Create(DateTime.UtcNow.AddDays(1), 99)));
+        var stale = Path.Combine(directory.Path, CheckpointId.WritingFolder(CheckpointId.Create(99, DateTime.UtcNow.AddDays(1), 99)));
         Directory.CreateDirectory(stale);
         File.WriteAllText(Path.Combine(stale, CheckpointFiles.Model), "half");
         var manager = Checkpoints.Manager(directory.Path);

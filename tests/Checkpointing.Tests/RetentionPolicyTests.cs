@@ -4,7 +4,9 @@ public class RetentionPolicyTests
 {
     private static readonly DateTime Newest = new(2026, 11, 26, 18, 0, 0, DateTimeKind.Utc);
 
-    private static RetentionCandidate At(DateTime createdUtc, bool pinned = false) => new(CheckpointId.Create(createdUtc, 0), createdUtc, pinned);
+    // A sequence that follows the clock, as on a machine whose clock never jumped.
+    private static RetentionCandidate At(DateTime createdUtc, bool pinned = false) =>
+        new(CheckpointId.Create(createdUtc.Ticks / TimeSpan.TicksPerSecond, createdUtc, 0), createdUtc, pinned);
 
     /// <summary>Three checkpoints a day (06:00, 12:00, 18:00) for twelve days up to <see cref="Newest"/>, oldest first.</summary>
     private static List<RetentionCandidate> TwelveDays() =>

@@ -16,7 +16,7 @@ public class RetentionTests
         for (int i = 0; i < 12; i++)
         {
             clock.UtcNow = Start.AddHours(8 * i);
-            var phase = i == 0 ? PhaseKind.OfflineFinal : PhaseKind.Streaming;
+            var phase = i == 0 ? TrainingStage.OfflineFinal : TrainingStage.Streaming;
             ids.Add((await manager.SaveAsync(run.Snapshot(phase), pin: false, CancellationToken.None)).Id);
             run.Train(1);
         }

@@ -9,7 +9,7 @@ public class RoundTripTests
 {
     private static readonly DataPositions Positions = new(
         [new FilePosition("/data/day0.tsv", 123_456, 789)],
-        [new KafkaPosition("clicks", 0, 5000), new KafkaPosition("clicks", 1, 4200)]);
+        [new StreamPosition("clicks", 0, 5000), new StreamPosition("clicks", 1, 4200)]);
 
     private static async Task<RestoredCheckpoint> SaveAndRestore(TrainingSnapshot snapshot, TemporaryDirectory directory)
     {
@@ -64,12 +64,12 @@ public class RoundTripTests
         run.PruneHidden(run.Model.Top, hidden: 1, keep: 3);
         run.Train(1);
 
-        using var restored = await SaveAndRestore(run.Snapshot() with { Phase = new CheckpointPhase(PhaseKind.Offline, 2, "amgp") }, directory);
+        using var restored = await SaveAndRestore(run.Snapshot() with { Stage = new CheckpointStage(TrainingStage.Offline, 2, "amgp") }, directory);
 
         Assert.Equal([13, 5, 4], restored.Model.Bottom.Widths);
         Assert.Equal([run.Model.Config.TopInput, 6, 3, 1], restored.Model.Top.Widths);
         Assert.Equal(restored.Model.Top.Widths, restored.Manifest.Model.CurrentWidths.Top);
-        Assert.Equal(new CheckpointPhase(PhaseKind.Offline, 2, "amgp"), restored.Manifest.Phase);
+        Assert.Equal(new CheckpointStage(TrainingStage.Offline, 2, "amgp"), restored.Manifest.Stage);
         AssertSameTraining(run.Trainer, restored.Trainer);
     }
 
@@ -99,12 +99,12 @@ public class RoundTripTests
         var info = await Checkpoints.Manager(directory.Path).SaveAsync(run.Snapshot(), pin: false, CancellationToken.None);
 
         var folder = Path.Combine(directory.Path, info.Id);
-        Assert.Equal(new FileInfo(Path.Combine(folder, CheckpointFiles.Model)).Length + new FileInfo(Path.Combine(folder, CheckpointFiles.Optimizer)).Length, info.Bytes);
+        Assert.Equal(new[] { CheckpointFiles.Model, CheckpointFiles.Optimizer, CheckpointFiles.Description }.Sum(f => new FileInfo(Path.Combine(folder, f)).Length), info.Bytes);
         Assert.True(info.BytesPerSecond > 0);
     }
 
     [Fact]
-    public async Task CheckpointFolderHoldsTheManifestAndTwoTensorFiles()
+    public async Task CheckpointFolderHoldsTheManifestTheTwoTensorFilesAndTheModelDescription()
     {
         using var directory = new TemporaryDirectory();
         using var run = new TrainingRun();
@@ -112,7 +112,7 @@ public class RoundTripTests
         var info = await Checkpoints.Manager(directory.Path).SaveAsync(run.Snapshot(), pin: false, CancellationToken.None);
 
         Assert.Equal([info.Id], directory.Entries());
-        Assert.Equal([CheckpointFiles.Manifest, CheckpointFiles.Model, CheckpointFiles.Optimizer],
+        Assert.Equal([CheckpointFiles.Manifest, CheckpointFiles.Description, CheckpointFiles.Model, CheckpointFiles.Optimizer],
             Directory.GetFiles(Path.Combine(directory.Path, info.Id)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -136,7 +136,7 @@ public class RoundTripTests
         using var run = new TrainingRun();
         var manager = Checkpoints.Manager(directory.Path);
 
-        await manager.SaveAsync(run.Snapshot(PhaseKind.OfflineFinal), pin: false, CancellationToken.None);
+        await manager.SaveAsync(run.Snapshot(TrainingStage.OfflineFinal), pin: false, CancellationToken.None);
 
         Assert.True((await manager.ListAsync(CancellationToken.None)).Single().Pinned);
     }
@@ -147,11 +147,11 @@ public class RoundTripTests
         using var directory = new TemporaryDirectory();
         using var run = new TrainingRun();
         var manager = Checkpoints.Manager(directory.Path);
-        var final = await manager.SaveAsync(run.Snapshot(PhaseKind.OfflineFinal), pin: false, CancellationToken.None);
+        var final = await manager.SaveAsync(run.Snapshot(TrainingStage.OfflineFinal), pin: false, CancellationToken.None);
         run.Train(1);
-        await manager.SaveAsync(run.Snapshot(PhaseKind.Streaming), pin: false, CancellationToken.None);
+        await manager.SaveAsync(run.Snapshot(TrainingStage.Streaming), pin: false, CancellationToken.None);
 
-        using var restored = await manager.RestoreLatestAsync(CPU, m => m.Phase.Kind == PhaseKind.OfflineFinal, CancellationToken.None);
+        using var restored = await manager.RestoreLatestAsync(CPU, m => m.Stage.Kind == TrainingStage.OfflineFinal, CancellationToken.None);
 
         Assert.Equal(final.Id, restored!.Manifest.Id);
     }

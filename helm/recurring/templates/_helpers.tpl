@@ -58,7 +58,15 @@ variables instead, which win over every appsettings file.
 {{- with .Values.kafka.deadLetterTopic }}{{ $_ := set $kafka "DeadLetterTopic" . }}{{ end }}
 {{- with .Values.kafka.modelUpdatesTopic }}{{ $_ := set $kafka "ModelUpdatesTopic" . }}{{ end }}
 {{- with .Values.kafka.properties }}{{ $_ := set $kafka "Properties" . }}{{ end }}
-{{- mustMergeOverwrite (dict "Kafka" $kafka) (deepCopy .Values.appsettings) | toPrettyJson }}
+{{- $overlay := dict "Kafka" $kafka }}
+{{- $remote := .Values.checkpoints.remote }}
+{{- if ne $remote.kind "none" }}
+{{- $settings := dict "Kind" $remote.kind "Uri" $remote.uri "MaxLagSeconds" $remote.maxLagSeconds }}
+{{- with $remote.endpoint }}{{ $_ := set $settings "Endpoint" . }}{{ end }}
+{{- with $remote.region }}{{ $_ := set $settings "Region" . }}{{ end }}
+{{- $_ := set $overlay "Checkpoints" (dict "Remote" $settings) }}
+{{- end }}
+{{- mustMergeOverwrite $overlay (deepCopy .Values.appsettings) | toPrettyJson }}
 {{- end }}
 
 {{- define "recurring.deadLetterFile" -}}
@@ -74,4 +82,8 @@ variables instead, which win over every appsettings file.
 {{- if ge (int .Values.shutdownMarginSeconds) (int .Values.terminationGracePeriodSeconds) }}
 {{- fail "shutdownMarginSeconds must be smaller than terminationGracePeriodSeconds" }}
 {{- end }}
+{{- end }}
+
+{{- define "recurring.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}{{ default (include "recurring.fullname" .) .Values.serviceAccount.name }}{{ else }}{{ .Values.serviceAccount.name }}{{ end }}
 {{- end }}

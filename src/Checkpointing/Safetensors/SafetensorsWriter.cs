@@ -13,7 +13,7 @@ namespace Recurring.Checkpointing.Safetensors;
 public static class SafetensorsWriter
 {
     /// <summary>Bytes per slice: bounds the host copy a GPU tensor needs and keeps every span under 2 GiB.</summary>
-    public const long DefaultChunkBytes = 64L << 20;
+    public const long DefaultChunkBytes = TensorBytes.DefaultChunkBytes;
 
     public const string MetadataKey = "__metadata__";
 
@@ -25,14 +25,12 @@ public static class SafetensorsWriter
         long chunkBytes = DefaultChunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
-        // Tensor memory is copied as it is, and the format is little-endian.
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Writing safetensors needs a little-endian machine.");
         var header = Header(tensors, metadata);
         Span<byte> length = stackalloc byte[sizeof(ulong)];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         destination.Write(length);
         destination.Write(header);
-        foreach (var (_, value) in tensors) WriteData(destination, value, chunkBytes, cancellationToken);
+        foreach (var (_, value) in tensors) TensorBytes.Write(destination, value, cancellationToken, chunkBytes);
     }
 
     private static byte[] Header(IReadOnlyList<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string> metadata)
@@ -73,21 +71,5 @@ public static class SafetensorsWriter
         json.WrittenSpan.CopyTo(header);
         header.AsSpan(json.WrittenCount).Fill((byte)' ');
         return header;
-    }
-
-    private static void WriteData(Stream destination, Tensor tensor, long chunkBytes, CancellationToken cancellationToken)
-    {
-        using var scope = NewDisposeScope();
-        // Parameters are contiguous, so this is a view; anything else is made contiguous one tensor at a time.
-        var flat = tensor.detach().contiguous().view(-1);
-        long elements = flat.numel();
-        long perChunk = Math.Max(1, chunkBytes / flat.element_size());
-        for (long start = 0; start < elements; start += perChunk)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var sliceScope = NewDisposeScope();
-            var slice = flat.narrow(0, start, Math.Min(perChunk, elements - start)).to(CPU);
-            destination.Write(slice.bytes);
-        }
     }
 }

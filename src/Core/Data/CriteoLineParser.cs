@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Recurring.Core.Data;
 
@@ -13,31 +12,30 @@ public static class CriteoLineParser
 
     private const int MaxHexDigits = 16;
 
-    /// <summary>Longest slice of the offending input quoted in a reason, so a reason stays a short header.</summary>
-    private const int MaxQuotedBytes = 40;
-
     // No whitespace, thousands separators or hex: anything looser would accept lines another tool rejects.
     private const NumberStyles DenseStyle =
         NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 
     /// <summary>
-    /// Fills <paramref name="into"/> from <paramref name="utf8Line"/> (without its '\n'; a trailing '\r' is ignored).
+    /// Fills <paramref name="into"/> from <paramref name="utf8Line"/>; a trailing line end ('\n', '\r\n' or '\r', as
+    /// producers that write whole lines into Kafka messages leave them) is ignored.
     /// Never throws on bad input and allocates nothing when the line is valid. On failure <paramref name="kind"/>
     /// and <paramref name="reason"/> describe the first bad field and <paramref name="into"/> is partly overwritten;
     /// on success they carry no meaning.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8Line, CriteoRecord into, out CriteoErrorKind kind, out string reason)
+    public static bool TryParse(ReadOnlySpan<byte> utf8Line, CriteoRecord into, out EventErrorKind kind, out string reason)
     {
         ArgumentNullException.ThrowIfNull(into);
-        var rest = utf8Line is [.., (byte)'\r'] ? utf8Line[..^1] : utf8Line;
+        var rest = utf8Line is [.., (byte)'\n'] ? utf8Line[..^1] : utf8Line;
+        if (rest is [.., (byte)'\r']) rest = rest[..^1];
 
         int fields = rest.Count((byte)'\t') + 1;
         if (fields != FieldCount)
-            return Fail(CriteoErrorKind.WrongFieldCount, $"expected {FieldCount} tab-separated fields, found {fields}", out kind, out reason);
+            return Fail(EventErrorKind.WrongFieldCount, $"expected {FieldCount} tab-separated fields, found {fields}", out kind, out reason);
 
         var label = NextField(ref rest);
         if (label is not ([(byte)'0'] or [(byte)'1']))
-            return Fail(CriteoErrorKind.BadLabel, Describe(0, label, "is not 0 or 1"), out kind, out reason);
+            return Fail(EventErrorKind.BadLabel, Describe(0, label, "is not 0 or 1"), out kind, out reason);
         into.Label = label[0] == (byte)'1';
 
         for (int i = 0; i < CriteoRecord.DenseCount; i++)
@@ -49,9 +47,9 @@ public static class CriteoLineParser
                 continue;
             }
             if (!TryParseSmallInteger(field, out double value) && !double.TryParse(field, DenseStyle, CultureInfo.InvariantCulture, out value))
-                return Fail(CriteoErrorKind.NonNumericDense, Describe(1 + i, field, "is not a number"), out kind, out reason);
+                return Fail(EventErrorKind.NonNumericDense, Describe(1 + i, field, "is not a number"), out kind, out reason);
             if (!double.IsFinite(value))
-                return Fail(CriteoErrorKind.NonFiniteDense, Describe(1 + i, field, "is not a finite number"), out kind, out reason);
+                return Fail(EventErrorKind.NonFiniteDense, Describe(1 + i, field, "is not a finite number"), out kind, out reason);
             into.Dense[i] = value;
         }
 
@@ -65,7 +63,7 @@ public static class CriteoLineParser
             }
             if (!TryParseHex(field, out ulong value))
             {
-                return Fail(CriteoErrorKind.NonHexCategorical,
+                return Fail(EventErrorKind.NonHexCategorical,
                     Describe(1 + CriteoRecord.DenseCount + i, field, $"is not 1 to {MaxHexDigits} hex digits"), out kind, out reason);
             }
             into.Categorical[i] = value;
@@ -125,7 +123,7 @@ public static class CriteoLineParser
         return true;
     }
 
-    private static bool Fail(CriteoErrorKind failure, string description, out CriteoErrorKind kind, out string reason)
+    private static bool Fail(EventErrorKind failure, string description, out EventErrorKind kind, out string reason)
     {
         kind = failure;
         reason = description;
@@ -134,7 +132,7 @@ public static class CriteoLineParser
 
     /// <summary>E.g. "field 5 (dense I4): 'abc' is not a number".</summary>
     private static string Describe(int fieldIndex, ReadOnlySpan<byte> value, string problem) =>
-        $"field {fieldIndex + 1} ({FieldName(fieldIndex)}): {Quote(value)} {problem}";
+        $"field {fieldIndex + 1} ({FieldName(fieldIndex)}): {EventText.Quote(value)} {problem}";
 
     private static string FieldName(int fieldIndex) => fieldIndex switch
     {
@@ -142,19 +140,4 @@ public static class CriteoLineParser
         <= CriteoRecord.DenseCount => $"dense I{fieldIndex}",
         _ => $"categorical C{fieldIndex - CriteoRecord.DenseCount}",
     };
-
-    /// <summary>Quotes at most <see cref="MaxQuotedBytes"/> bytes, escaping anything but printable ASCII.</summary>
-    private static string Quote(ReadOnlySpan<byte> value)
-    {
-        var quoted = new StringBuilder("'");
-        foreach (byte b in value[..Math.Min(value.Length, MaxQuotedBytes)])
-        {
-            if (b is (byte)'\\' or (byte)'\'') quoted.Append('\\').Append((char)b);
-            else if (b is >= 0x20 and < 0x7f) quoted.Append((char)b);
-            else quoted.Append(CultureInfo.InvariantCulture, $"\\x{b:x2}");
-        }
-        if (value.Length > MaxQuotedBytes) quoted.Append(CultureInfo.InvariantCulture, $"...' ({value.Length} bytes)");
-        else quoted.Append('\'');
-        return quoted.ToString();
-    }
 }

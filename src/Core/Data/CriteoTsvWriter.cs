@@ -6,12 +6,12 @@ using System.Text;
 namespace Recurring.Core.Data;
 
 /// <summary>
-/// Writes records as canonical Criteo TSV, which <see cref="CriteoTsvReader"/> reads back bit for bit: missing
+/// Writes records as canonical Criteo TSV, which <see cref="CriteoLineParser"/> reads back bit for bit: missing
 /// values are empty fields; dense values are plain integers when integral, else the shortest round-trip form;
 /// categoricals are lowercase hex, 8 digits when the value fits in 32 bits, else 16; lines end with '\n'.
 /// Output is buffered until <see cref="Flush"/> or <see cref="Dispose"/>.
 /// </summary>
-public sealed class CriteoTsvWriter : IDisposable
+public sealed class CriteoTsvWriter : IEventWriter
 {
     private const int BufferBytes = 1 << 16;
 
@@ -23,6 +23,7 @@ public sealed class CriteoTsvWriter : IDisposable
     private readonly bool _leaveOpen;
     private byte[]? _buffer;
     private int _length;
+    private CriteoRecord? _record;
 
     public CriteoTsvWriter(Stream stream, bool leaveOpen = false)
     {
@@ -60,6 +61,17 @@ public sealed class CriteoTsvWriter : IDisposable
                 throw new UnreachableException("A Criteo line takes well under 1 KiB and the empty buffer holds 64 KiB.");
         }
         _length += written;
+    }
+
+    /// <summary>
+    /// Writes an event of a schema with Criteo's layout, whose sparse values are integers (a categorical's 64 bits).
+    /// </summary>
+    /// <exception cref="ArgumentException">Another layout, a string value, or a non-finite dense value.</exception>
+    public void Write(ClickEvent e)
+    {
+        var record = _record ??= new CriteoRecord();
+        record.SetFrom(e);
+        Write(record);
     }
 
     /// <summary>Writes everything buffered and flushes the underlying stream or writer.</summary>

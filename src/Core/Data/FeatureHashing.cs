@@ -1,75 +1,76 @@
+using System.Text;
+
 namespace Recurring.Core.Data;
 
 /// <summary>
-/// Turns a <see cref="CriteoRecord"/> into DLRM inputs: 13 transformed dense values and one embedding row per
-/// categorical feature. This is a stable contract: trained embedding tables and checkpoints are only meaningful
-/// under exactly these formulas, so they must never change.
-/// <list type="bullet">
-/// <item>Dense: <c>(float)log(1 + max(x, 0))</c>; a missing value becomes 0.</item>
-/// <item>Categorical value <c>v</c> of table <c>t</c> (0-based) with <c>rows[t]</c> rows: row
-/// <c>1 + Mix64(v ^ Seed(t)) mod (rows[t] - 1)</c>; a missing value gets row 0, reserved for it.
-/// <c>Seed(t) = 0x9E3779B97F4A7C15 * (t + 1)</c> (wrapping, 64-bit); <c>Mix64</c> is the SplitMix64
-/// finaliser: <c>x ^= x &gt;&gt; 30; x *= 0xBF58476D1CE4E5B9; x ^= x &gt;&gt; 27; x *= 0x94D049BB133111EB;
-/// x ^= x &gt;&gt; 31</c>.</item>
+/// The stable map from a sparse value to an embedding row (docs/features.md, "Hashing", has the same text and test
+/// vectors for other languages). Trained tables are only meaningful under exactly these formulas, so they never change.
+/// <list type="number">
+/// <item>Canonical bytes: the feature name in UTF-8, one 0x00 byte, a kind byte (0x01 integer, 0x02 string), then
+/// the value: an integer as its 8 bytes little-endian (two's complement; an unsigned 64-bit id gives the same bits),
+/// a string as its UTF-8 bytes exactly as given (no normalisation, no terminator).</item>
+/// <item><c>h</c> = FNV-1a 64 of those bytes: start at 0xCBF29CE484222325; per byte <c>h ^= b; h *= 0x100000001B3</c>
+/// (wrapping, 64-bit).</item>
+/// <item>SplitMix64's finaliser: <c>h ^= h &gt;&gt; 30; h *= 0xBF58476D1CE4E5B9; h ^= h &gt;&gt; 27;
+/// h *= 0x94D049BB133111EB; h ^= h &gt;&gt; 31</c>.</item>
+/// <item>Row: <c>1 + h mod (rows - 1)</c>, unsigned; a missing value gets row 0.</item>
 /// </list>
-/// The result depends on nothing but these inputs: the same value maps to the same row on every run and machine.
 /// </summary>
-public sealed class FeatureHashing
+public static class FeatureHashing
 {
-    private readonly int[] _rowsPerTable;
+    private const ulong FnvOffsetBasis = 0xCBF29CE484222325UL;
+    private const ulong FnvPrime = 0x100000001B3UL;
 
-    /// <param name="rowsPerTable">Embedding rows of each of the 26 tables, each at least 2: row 0 for missing
-    /// values and at least one row for present ones.</param>
-    public FeatureHashing(IReadOnlyList<int> rowsPerTable)
+    /// <summary>The FNV-1a state after a feature's name and the 0x00 separator: what every value of that feature continues from.</summary>
+    public static ulong FeaturePrefix(string feature)
     {
-        ArgumentNullException.ThrowIfNull(rowsPerTable);
-        if (rowsPerTable.Count != CriteoRecord.CategoricalCount)
+        ulong h = Fnv(FnvOffsetBasis, Encoding.UTF8.GetBytes(feature));
+        return Fnv(h, 0);
+    }
+
+    public static ulong Hash(string feature, long value) => HashInteger(FeaturePrefix(feature), value);
+
+    public static ulong Hash(string feature, ReadOnlySpan<byte> utf8) => HashString(FeaturePrefix(feature), utf8);
+
+    public static ulong Hash(string feature, string value) => Hash(feature, Encoding.UTF8.GetBytes(value));
+
+    /// <param name="prefix">From <see cref="FeaturePrefix"/>.</param>
+    public static ulong HashInteger(ulong prefix, long value)
+    {
+        ulong h = Fnv(prefix, (byte)SparseValueKind.Integer);
+        // The 8 bytes little-endian, lowest first, without a buffer (this is on every event's path).
+        for (int shift = 0; shift < 64; shift += 8) h = Fnv(h, (byte)((ulong)value >> shift));
+        return Finalise(h);
+    }
+
+    /// <param name="prefix">From <see cref="FeaturePrefix"/>.</param>
+    public static ulong HashString(ulong prefix, ReadOnlySpan<byte> utf8) =>
+        Finalise(Fnv(Fnv(prefix, (byte)SparseValueKind.String), utf8));
+
+    public static ulong Hash(ulong prefix, SparseValue value) =>
+        value.Kind == SparseValueKind.Integer ? HashInteger(prefix, value.Integer) : HashString(prefix, value.Utf8);
+
+    /// <summary>The row of a present value's hash in a table of <paramref name="rows"/> rows (at least 2).</summary>
+    public static long RowOf(ulong hash, int rows) => 1 + (long)(hash % (ulong)(rows - 1));
+
+    private static ulong Fnv(ulong h, byte b)
+    {
+        unchecked
         {
-            throw new ArgumentException(
-                $"Expected {CriteoRecord.CategoricalCount} table sizes, one per categorical feature, but got {rowsPerTable.Count}.",
-                nameof(rowsPerTable));
+            return (h ^ b) * FnvPrime;
         }
-        for (int table = 0; table < rowsPerTable.Count; table++)
+    }
+
+    private static ulong Fnv(ulong h, ReadOnlySpan<byte> bytes)
+    {
+        unchecked
         {
-            if (rowsPerTable[table] < 2)
-            {
-                throw new ArgumentException(
-                    $"Table {table} (C{table + 1}) has {rowsPerTable[table]} rows; each table needs at least 2: " +
-                    "row 0 for missing values and one or more for present values.",
-                    nameof(rowsPerTable));
-            }
+            foreach (byte b in bytes) h = (h ^ b) * FnvPrime;
+            return h;
         }
-        _rowsPerTable = rowsPerTable.ToArray();
     }
 
-    public static float TransformDense(double? raw) => raw is { } x ? (float)Math.Log(1 + Math.Max(x, 0)) : 0f;
-
-    /// <param name="table">0-based categorical feature (C1 is table 0).</param>
-    public int RowOf(int table, ulong? value)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(table);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(table, _rowsPerTable.Length);
-        if (value is not { } present) return 0;
-        ulong presentRows = (ulong)(_rowsPerTable[table] - 1);
-        return 1 + (int)(Mix64(present ^ Seed(table)) % presentRows);
-    }
-
-    /// <summary>Fills <paramref name="dense13"/> with transformed dense values and <paramref name="rows26"/> with rows.</summary>
-    public void Transform(CriteoRecord record, Span<float> dense13, Span<long> rows26)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (dense13.Length != CriteoRecord.DenseCount)
-            throw new ArgumentException($"Expected room for {CriteoRecord.DenseCount} dense values, got {dense13.Length}.", nameof(dense13));
-        if (rows26.Length != CriteoRecord.CategoricalCount)
-            throw new ArgumentException($"Expected room for {CriteoRecord.CategoricalCount} rows, got {rows26.Length}.", nameof(rows26));
-
-        for (int i = 0; i < dense13.Length; i++) dense13[i] = TransformDense(record.Dense[i]);
-        for (int table = 0; table < rows26.Length; table++) rows26[table] = RowOf(table, record.Categorical[table]);
-    }
-
-    private static ulong Seed(int table) => unchecked(0x9E3779B97F4A7C15UL * (ulong)(table + 1));
-
-    private static ulong Mix64(ulong x)
+    private static ulong Finalise(ulong x)
     {
         unchecked
         {

@@ -22,19 +22,44 @@ public static class AmgpModeNames
 }
 
 /// <summary>
-/// Section "Offline:Amgp". Step counts are optimizer steps. The plan is: <see cref="WarmupSteps"/> dense, then
-/// cycles of <see cref="PrunedSteps"/> at <see cref="KeepFraction"/> of every hidden layer followed by
-/// <see cref="DenseSteps"/> at full width, as many as fit before a final full-width phase of at least
-/// <see cref="FinalDenseSteps"/>. The defaults come from `recurring bench amgp` (docs/amgp.md).
+/// Section "Offline:Amgp". The plan is: a dense warm-up, then cycles of a pruned phase at the keep fraction of every
+/// hidden layer followed by a dense phase at full width, as many as fit before a final full-width phase. Each phase
+/// length is a fraction of the run (<see cref="WarmupFraction"/> ...), so one schedule fits any input, or, where
+/// set, an absolute number of optimizer steps (<see cref="WarmupSteps"/> ...), which then wins. The defaults come
+/// from `recurring bench amgp` (docs/amgp.md).
 /// </summary>
 public sealed record AmgpOptions
 {
     public AmgpMode Mode { get; init; } = AmgpMode.Amgp;
-    public int WarmupSteps { get; init; } = 100;
+
+    public double WarmupFraction { get; init; } = 0.07;
+    public double PrunedFraction { get; init; } = 0.14;
+    public double DenseFraction { get; init; } = 0.035;
+    public double FinalDenseFraction { get; init; } = 0.07;
+
+    /// <summary>Absolute lengths in optimizer steps; each one set replaces its fraction.</summary>
+    public int? WarmupSteps { get; init; }
+    public int? PrunedSteps { get; init; }
+    public int? DenseSteps { get; init; }
+    public int? FinalDenseSteps { get; init; }
+
+    /// <summary>Share of every hidden layer's neurons kept while pruned; the per-MLP settings below override it.</summary>
     public double KeepFraction { get; init; } = 0.5;
-    public int PrunedSteps { get; init; } = 200;
-    public int DenseSteps { get; init; } = 50;
-    public int FinalDenseSteps { get; init; } = 100;
+
+    /// <summary>Keep fraction of the bottom MLP's hidden layers; unset means <see cref="KeepFraction"/>.</summary>
+    public double? BottomKeepFraction { get; init; }
+
+    /// <summary>Keep fraction of the top MLP's hidden layers; unset means <see cref="KeepFraction"/>.</summary>
+    public double? TopKeepFraction { get; init; }
+
+    /// <summary>How neurons are ranked before a prune.</summary>
+    public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.WeightNorm;
+
+    /// <summary>
+    /// Optimizer steps before each prune over which <see cref="ImportanceCriterion.Taylor"/> and
+    /// <see cref="ImportanceCriterion.ActivationVariance"/> accumulate their statistics.
+    /// </summary>
+    public int ImportanceSteps { get; init; } = 20;
 
     /// <summary>
     /// Strength of a group-lasso penalty on whole neurons during each dense phase that precedes a prune, pushing
@@ -45,25 +70,41 @@ public sealed record AmgpOptions
     /// <summary>Scale of the random incoming weights of regrown neurons, relative to the layer's initial spread.</summary>
     public double GrowthInitScale { get; init; } = 0.1;
 
+    /// <summary>The keep fraction of one MLP (per-MLP setting, else <see cref="KeepFraction"/>).</summary>
+    public double KeepFractionOf(bool bottom) => (bottom ? BottomKeepFraction : TopKeepFraction) ?? KeepFraction;
+
+    /// <summary>One line per problem, each starting with the property at fault; empty when usable.</summary>
     public IReadOnlyList<string> Validate()
     {
-        const string prefix = "Offline:Amgp:";
         var errors = new List<string>();
-        if (WarmupSteps < 0) errors.Add($"{prefix}WarmupSteps must be 0 or more, not {WarmupSteps}.");
+        if (WarmupSteps < 0) errors.Add($"WarmupSteps must be 0 or more, not {WarmupSteps}.");
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1))
+            errors.Add($"{nameof(WarmupFraction)} must lie in [0, 1), not {WarmupFraction}.");
         if (Mode == AmgpMode.Dense) return errors;
         if (!(KeepFraction > 0 && KeepFraction < 1))
-            errors.Add($"{prefix}KeepFraction must lie strictly between 0 and 1, not {KeepFraction}.");
+            errors.Add($"KeepFraction must lie strictly between 0 and 1, not {KeepFraction}.");
+        foreach (var (name, value) in new[] { (nameof(BottomKeepFraction), BottomKeepFraction), (nameof(TopKeepFraction), TopKeepFraction) })
+            if (value is { } fraction && !(fraction > 0 && fraction <= 1))
+                errors.Add($"{name} must lie in (0, 1] (1 leaves that MLP unpruned), not {fraction}.");
         if (Mode == AmgpMode.Amgp)
         {
-            if (PrunedSteps < 1) errors.Add($"{prefix}PrunedSteps must be at least 1, not {PrunedSteps}.");
-            if (DenseSteps < 1) errors.Add($"{prefix}DenseSteps must be at least 1, not {DenseSteps}.");
+            if (PrunedSteps < 1) errors.Add($"PrunedSteps must be at least 1, not {PrunedSteps}.");
+            if (DenseSteps < 1) errors.Add($"DenseSteps must be at least 1, not {DenseSteps}.");
             if (FinalDenseSteps < 1)
-                errors.Add($"{prefix}FinalDenseSteps must be at least 1: AMGP always ends with a full-size dense phase, not {FinalDenseSteps}.");
+                errors.Add($"FinalDenseSteps must be at least 1: AMGP always ends with a full-size dense phase, not {FinalDenseSteps}.");
+            foreach (var (name, value) in new[] { (nameof(PrunedFraction), PrunedFraction), (nameof(DenseFraction), DenseFraction), (nameof(FinalDenseFraction), FinalDenseFraction) })
+                if (!(value > 0 && value < 1))
+                    errors.Add($"{name} must lie strictly between 0 and 1, not {value}.");
+            if (WarmupSteps is null && PrunedSteps is null && FinalDenseSteps is null && WarmupFraction + PrunedFraction + FinalDenseFraction > 1)
+                errors.Add($"{nameof(WarmupFraction)} + {nameof(PrunedFraction)} + {nameof(FinalDenseFraction)} must be at most 1 for one cycle to fit, " +
+                           $"not {WarmupFraction + PrunedFraction + FinalDenseFraction:0.###}.");
         }
+        if (Mode != AmgpMode.Dense && Importance != ImportanceCriterion.WeightNorm && ImportanceSteps < 1)
+            errors.Add($"{nameof(ImportanceSteps)} must be at least 1 for importance {Importance}, not {ImportanceSteps}.");
         if (GroupLassoStrength < 0 || double.IsNaN(GroupLassoStrength) || double.IsInfinity(GroupLassoStrength))
-            errors.Add($"{prefix}GroupLassoStrength must be 0 (off) or positive, not {GroupLassoStrength}.");
+            errors.Add($"GroupLassoStrength must be 0 (off) or positive, not {GroupLassoStrength}.");
         if (!(GrowthInitScale >= 0) || double.IsInfinity(GrowthInitScale))
-            errors.Add($"{prefix}GrowthInitScale must be 0 or positive, not {GrowthInitScale}.");
+            errors.Add($"GrowthInitScale must be 0 or positive, not {GrowthInitScale}.");
         return errors;
     }
 }

@@ -14,11 +14,13 @@ public sealed record PhaseChange(long Step, int PhaseIndex, bool Pruned, IReadOn
 /// checkpoint in the middle of a pruned phase continues pruned without pruning twice. Regrown neurons draw their
 /// weights from a generator seeded by (seed, step), so a rerun regrows identically.
 /// </summary>
-public sealed class GrowthPruningController
+public sealed class GrowthPruningController : IStructureSchedule, IDisposable
 {
     private readonly DlrmModel _model;
     private readonly NeuronSurgery _surgery;
     private readonly long _seed;
+    private readonly ImportanceStatistics _statistics;
+    private long _step;
 
     public GrowthPruningController(GrowthPruningSchedule schedule, DlrmModel model, MlpOptimizer optimizer, long seed)
     {
@@ -26,6 +28,7 @@ public sealed class GrowthPruningController
         _model = model;
         _surgery = new NeuronSurgery(optimizer);
         _seed = seed;
+        _statistics = new ImportanceStatistics(model);
         IsPruned = model.Mlps.Any(mlp => !mlp.Widths.SequenceEqual(mlp.FullWidths));
     }
 
@@ -36,19 +39,28 @@ public sealed class GrowthPruningController
 
     public TrainingPhase PhaseAt(long step) => Schedule.PhaseAt(step);
 
+    /// <summary>Whether the trainer should hand each step's tensors to <see cref="ObserveStep"/>: only for criteria that need statistics.</summary>
+    public bool ObservesSteps => Schedule.Options.Importance != ImportanceCriterion.WeightNorm;
+
     public void BeforeStep(long step)
     {
+        _step = step;
         var phase = Schedule.PhaseAt(step);
         if (phase.Pruned == IsPruned) return;
         foreach (var mlp in _model.Mlps)
         {
+            bool bottom = mlp.Name == DlrmModel.BottomName;
             for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
             {
                 int full = mlp.FullWidths[hidden + 1];
+                int prunedWidth = Schedule.PrunedWidth(bottom, full);
+                if (prunedWidth >= full) continue;
                 if (phase.Pruned)
                 {
                     using var scope = NewDisposeScope();
-                    _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, Schedule.PrunedWidth(full)));
+                    var keep = NeuronImportance.MostImportant(_statistics.Importance(Schedule.Options.Importance, mlp, hidden), prunedWidth);
+                    var foldedMean = Schedule.Options.Importance == ImportanceCriterion.ActivationVariance ? _statistics.MeanActivation(mlp, hidden) : null;
+                    _surgery.Prune(mlp, hidden, keep, foldedMean);
                 }
                 else
                 {
@@ -57,8 +69,18 @@ public sealed class GrowthPruningController
                 }
             }
         }
+        _statistics.Reset();
         IsPruned = phase.Pruned;
         PhaseChanged?.Invoke(new PhaseChange(step, phase.Index, phase.Pruned, _model.Bottom.HiddenWidths, _model.Top.HiddenWidths));
+    }
+
+    /// <summary>
+    /// Gathers the importance statistics of the step announced by the last <see cref="BeforeStep"/>, when a prune
+    /// follows within Offline:Amgp:ImportanceSteps. Call after the backward pass, before the optimizer step.
+    /// </summary>
+    public void ObserveStep(Tensor dense, Tensor embedded)
+    {
+        if (ObservesSteps && Schedule.PruneWithin(_step, Schedule.Options.ImportanceSteps)) _statistics.Observe(Schedule.Options.Importance, dense, embedded);
     }
 
     /// <summary>The group-lasso term to add to the loss at this step, or null when none applies.</summary>
@@ -76,4 +98,6 @@ public sealed class GrowthPruningController
         x ^= x >> 31;
         return x;
     }
+
+    public void Dispose() => _statistics.Dispose();
 }

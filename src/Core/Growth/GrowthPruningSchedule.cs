@@ -13,21 +13,30 @@ public sealed record TrainingPhase(int Index, long StartStep, long Steps, bool P
 /// <summary>The phases of an offline run of a known number of steps, laid out from <see cref="AmgpOptions"/>.</summary>
 public sealed class GrowthPruningSchedule
 {
-    private GrowthPruningSchedule(AmgpOptions options, long totalSteps, IReadOnlyList<TrainingPhase> phases)
+    private GrowthPruningSchedule(AmgpOptions options, long totalSteps, IReadOnlyList<TrainingPhase> phases, string? notice)
     {
         Options = options;
         TotalSteps = totalSteps;
         Phases = phases;
+        Notice = notice;
     }
 
+    /// <summary>The options the plan follows; Mode is dense when the run was too short for the mode asked for.</summary>
     public AmgpOptions Options { get; }
+
     public long TotalSteps { get; }
     public IReadOnlyList<TrainingPhase> Phases { get; }
+
+    /// <summary>One line saying why the run trains dense although another mode was asked for; null otherwise.</summary>
+    public string? Notice { get; }
 
     /// <summary>Steps spent pruned, over all phases.</summary>
     public long PrunedSteps => Phases.Where(p => p.Pruned).Sum(p => p.Steps);
 
-    /// <summary>Lays out the plan, or explains in one line per problem why it cannot be laid out.</summary>
+    /// <summary>
+    /// Lays out the plan, or explains in one line per problem why the options are unusable. A run too short for the
+    /// mode asked for trains dense, and <see cref="Notice"/> says so.
+    /// </summary>
     public static GrowthPruningSchedule Create(AmgpOptions options, long totalSteps)
     {
         var errors = options.Validate().ToList();
@@ -38,38 +47,44 @@ public sealed class GrowthPruningSchedule
         void Add(long steps, bool pruned) =>
             phases.Add(new TrainingPhase(phases.Count, phases.Count == 0 ? 0 : phases[^1].EndStep, steps, pruned));
 
+        long warmup = options.WarmupSteps ?? (long)Math.Round(options.WarmupFraction * totalSteps);
         switch (options.Mode)
         {
             case AmgpMode.Dense:
-                Add(totalSteps, pruned: false);
                 break;
             case AmgpMode.PruneOnly:
-                if (totalSteps <= options.WarmupSteps)
-                    throw new ArgumentException($"Offline:Amgp: prune-only needs more than WarmupSteps ({options.WarmupSteps}) steps; training has {totalSteps}.");
-                if (options.WarmupSteps > 0) Add(options.WarmupSteps, pruned: false);
-                Add(totalSteps - options.WarmupSteps, pruned: true);
-                break;
+                if (totalSteps <= warmup)
+                    return Dense(options, totalSteps, $"prune-only needs more than the {warmup} warm-up steps");
+                if (warmup > 0) Add(warmup, pruned: false);
+                Add(totalSteps - warmup, pruned: true);
+                return new GrowthPruningSchedule(options, totalSteps, phases, notice: null);
             case AmgpMode.Amgp:
-                long cycles = (totalSteps - options.WarmupSteps - options.FinalDenseSteps + options.DenseSteps)
-                              / (options.PrunedSteps + options.DenseSteps);
+                // A phase given as a fraction lasts at least one step, so short runs still alternate.
+                long pruned = options.PrunedSteps ?? Math.Max(1, (long)Math.Round(options.PrunedFraction * totalSteps));
+                long dense = options.DenseSteps ?? Math.Max(1, (long)Math.Round(options.DenseFraction * totalSteps));
+                long finalDense = options.FinalDenseSteps ?? Math.Max(1, (long)Math.Round(options.FinalDenseFraction * totalSteps));
+                long cycles = (totalSteps - warmup - finalDense + dense) / (pruned + dense);
                 if (cycles < 1)
-                    throw new ArgumentException(
-                        $"Offline:Amgp: one cycle needs WarmupSteps + PrunedSteps + FinalDenseSteps = " +
-                        $"{options.WarmupSteps + options.PrunedSteps + options.FinalDenseSteps} steps; training has {totalSteps}. " +
-                        "Shorten the phases, train on more events, or use Mode=dense.");
-                if (options.WarmupSteps > 0) Add(options.WarmupSteps, pruned: false);
+                    return Dense(options, totalSteps,
+                        $"one prune/grow cycle needs warm-up + pruned + final dense = {warmup} + {pruned} + {finalDense} = {warmup + pruned + finalDense} steps");
+                if (warmup > 0) Add(warmup, pruned: false);
                 for (long c = 0; c < cycles; c++)
                 {
-                    Add(options.PrunedSteps, pruned: true);
-                    if (c < cycles - 1) Add(options.DenseSteps, pruned: false);
+                    Add(pruned, pruned: true);
+                    if (c < cycles - 1) Add(dense, pruned: false);
                 }
                 Add(totalSteps - phases[^1].EndStep, pruned: false);
-                break;
+                return new GrowthPruningSchedule(options, totalSteps, phases, notice: null);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Unknown AMGP mode.");
         }
-        return new GrowthPruningSchedule(options, totalSteps, phases);
+        Add(totalSteps, pruned: false);
+        return new GrowthPruningSchedule(options, totalSteps, phases, notice: null);
     }
+
+    private static GrowthPruningSchedule Dense(AmgpOptions asked, long totalSteps, string reason) =>
+        new(asked with { Mode = AmgpMode.Dense }, totalSteps, [new TrainingPhase(0, 0, totalSteps, Pruned: false)],
+            $"Training dense: {reason}, and this run has {totalSteps} (mode {asked.Mode.Name()}).");
 
     /// <summary>The phase a step belongs to; steps past the plan belong to the last phase.</summary>
     public TrainingPhase PhaseAt(long step)
@@ -86,6 +101,10 @@ public sealed class GrowthPruningSchedule
         return !phase.Pruned && phase.Index + 1 < Phases.Count && Phases[phase.Index + 1].Pruned;
     }
 
-    /// <summary>Hidden width while pruned: at least one neuron.</summary>
-    public int PrunedWidth(int fullWidth) => Math.Max(1, (int)Math.Round(fullWidth * Options.KeepFraction));
+    /// <summary>Whether the next phase prunes and begins within <paramref name="steps"/> steps after <paramref name="step"/>.</summary>
+    public bool PruneWithin(long step, int steps) =>
+        PruneFollows(step) && Phases[PhaseAt(step).Index + 1].StartStep - step <= steps;
+
+    /// <summary>Hidden width of a layer of the bottom (or top) MLP while pruned: at least one neuron.</summary>
+    public int PrunedWidth(bool bottom, int fullWidth) => Math.Max(1, (int)Math.Round(fullWidth * Options.KeepFractionOf(bottom)));
 }

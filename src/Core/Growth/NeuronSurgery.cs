@@ -1,3 +1,4 @@
+using TorchSharp;
 using Recurring.Core.Model;
 using Recurring.Core.Training;
 using static TorchSharp.torch;
@@ -12,10 +13,21 @@ namespace Recurring.Core.Growth;
 public sealed class NeuronSurgery(MlpOptimizer optimizer)
 {
     /// <summary>Keeps only the neurons at <paramref name="keep"/> (ascending indices).</summary>
-    public void Prune(Mlp mlp, int hidden, Tensor keep)
+    /// <param name="meanActivation">
+    /// When given ([width], every neuron's mean activation), the removed neurons' mean contribution is added to the
+    /// next layer's bias, so on average the next layer sees what it saw before the prune.
+    /// </param>
+    public void Prune(Mlp mlp, int hidden, Tensor keep, Tensor? meanActivation = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        if (meanActivation is not null)
+        {
+            using var zero = 0.0.ToScalar();
+            var removedMean = meanActivation.clone().index_fill_(0, keep, zero);
+            var next = mlp.Weight(hidden + 1);
+            mlp.SetLayer(hidden + 1, next, mlp.Bias(hidden + 1).add(next.matmul(removedMean), HeldScalars.One));
+        }
         ReplaceHidden(mlp, hidden,
             incoming => incoming.index_select(0, keep),
             outgoing => outgoing.index_select(1, keep));

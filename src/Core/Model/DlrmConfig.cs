@@ -1,21 +1,22 @@
+using Recurring.Core.Data;
+
 namespace Recurring.Core.Model;
 
 /// <summary>
-/// The shape of a DLRM: 13 dense inputs through the bottom MLP, one embedding table per categorical feature, a dot
-/// interaction over the bottom output and the embeddings, and the top MLP producing one logit.
-/// Layer lists include the input and output width: bottom 13-512-256-64-16 means three hidden layers of
-/// 512, 256 and 64 neurons and an output of 16 (which must equal <see cref="EmbeddingDim"/>).
+/// The shape of a DLRM under a <see cref="FeatureSchema"/>: the D dense features through the bottom MLP, one
+/// embedding table per sparse feature (each with its own rows), a dot interaction over the bottom output and the S
+/// sparse embeddings, and the top MLP producing one logit.
+/// Layer lists include the input and output width: bottom 13-512-256-64-16 means D = 13 inputs, three hidden layers
+/// of 512, 256 and 64 neurons and an output of 16 (which must equal <see cref="EmbeddingDim"/>).
 /// <see cref="TopHidden"/> lists only the top MLP's hidden widths; its input width follows from the interaction and
 /// its output is the logit.
 /// </summary>
 public sealed record DlrmConfig
 {
-    public const int DenseFeatures = 13;
-    public const int CategoricalFeatures = 26;
+    public FeatureSchema Features { get; init; } = FeatureSchema.Criteo();
 
     public int EmbeddingDim { get; init; } = 16;
-    public IReadOnlyList<int> RowsPerTable { get; init; } = Enumerable.Repeat(100_000, CategoricalFeatures).ToArray();
-    public IReadOnlyList<int> BottomLayers { get; init; } = [DenseFeatures, 512, 256, 64, 16];
+    public IReadOnlyList<int> BottomLayers { get; init; } = [CriteoRecord.DenseCount, 512, 256, 64, 16];
     public IReadOnlyList<int> TopHidden { get; init; } = [512, 256];
 
     /// <summary>
@@ -24,8 +25,23 @@ public sealed record DlrmConfig
     /// </summary>
     public double EmbeddingInitBound { get; init; } = 0.2;
 
+    /// <summary>D: inputs of the bottom MLP.</summary>
+    public int DenseFeatures => Features.Dense.Count;
+
+    /// <summary>S: embedding tables, one per sparse feature.</summary>
+    public int SparseFeatures => Features.Sparse.Count;
+
+    /// <summary>Rows of each table, in schema order.</summary>
+    public IReadOnlyList<int> RowsPerTable => Features.Sparse.Select(s => s.Rows).ToArray();
+
+    /// <summary>
+    /// The sparse features (schema indices) in the order their embeddings enter the interaction, after the bottom
+    /// output: single-valued ones first, then multi-valued ones, each group in schema order.
+    /// </summary>
+    public IReadOnlyList<int> InteractionOrder => [.. Features.SingleValued, .. Features.MultiValued];
+
     /// <summary>Features entering the interaction: the bottom output and one embedding per table.</summary>
-    public int InteractionFeatures => CategoricalFeatures + 1;
+    public int InteractionFeatures => SparseFeatures + 1;
 
     /// <summary>Bottom output concatenated with the strict lower triangle of the pairwise dot products.</summary>
     public int TopInput => EmbeddingDim + InteractionFeatures * (InteractionFeatures - 1) / 2;
@@ -33,31 +49,30 @@ public sealed record DlrmConfig
     /// <summary>Every layer width of the top MLP, input and logit included.</summary>
     public IReadOnlyList<int> TopLayers => [TopInput, .. TopHidden, 1];
 
-    public long TotalRows => RowsPerTable.Sum(r => (long)r);
+    public long TotalRows => Features.Sparse.Sum(s => (long)s.Rows);
 
-    /// <summary>One line per problem; empty when the shape is usable.</summary>
+    /// <summary>
+    /// One line per problem with the shape, each starting with the property at fault; empty when it is usable. The
+    /// schema validates itself (<see cref="FeatureSchema.Validate"/>).
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (!(EmbeddingInitBound > 0) || double.IsInfinity(EmbeddingInitBound))
-            errors.Add($"Model:EmbeddingInitBound must be a positive number, not {EmbeddingInitBound}.");
-        if (EmbeddingDim < 1) errors.Add($"Model:EmbeddingDim must be at least 1, not {EmbeddingDim}.");
-        if (RowsPerTable.Count != CategoricalFeatures)
-            errors.Add($"Model:RowsPerTable must list {CategoricalFeatures} tables, not {RowsPerTable.Count}.");
-        else if (RowsPerTable.Any(r => r < 2))
-            errors.Add("Model:RowsPerTable: every table needs at least 2 rows (row 0 is reserved for missing values).");
+            errors.Add($"EmbeddingInitBound must be a positive number, not {EmbeddingInitBound}.");
+        if (EmbeddingDim < 1) errors.Add($"EmbeddingDim must be at least 1, not {EmbeddingDim}.");
         if (BottomLayers.Count < 2 || BottomLayers[0] != DenseFeatures)
-            errors.Add($"Model:BottomLayers must start with the {DenseFeatures} dense inputs and have an output layer.");
+            errors.Add($"BottomLayers must start with the {DenseFeatures} dense inputs and have an output layer.");
         else if (BottomLayers[^1] != EmbeddingDim)
-            errors.Add($"Model:BottomLayers must end with the embedding dimension {EmbeddingDim} (it feeds the dot interaction), not {BottomLayers[^1]}.");
-        if (BottomLayers.Any(w => w < 1) || TopHidden.Any(w => w < 1))
-            errors.Add("Model: every layer width must be at least 1.");
+            errors.Add($"BottomLayers must end with the embedding dimension {EmbeddingDim} (it feeds the dot interaction), not {BottomLayers[^1]}.");
+        if (BottomLayers.Any(w => w < 1)) errors.Add($"BottomLayers: every layer width must be at least 1, not {string.Join('-', BottomLayers)}.");
+        if (TopHidden.Any(w => w < 1)) errors.Add($"TopHidden: every layer width must be at least 1, not {string.Join('-', TopHidden)}.");
         return errors;
     }
 
     public void EnsureValid()
     {
-        var errors = Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors));
+        var errors = Features.Validate().Select(e => $"Features:{e}").Concat(Validate()).ToArray();
+        if (errors.Length > 0) throw new ArgumentException(string.Join(Environment.NewLine, errors));
     }
 }

@@ -1,3 +1,4 @@
+using Recurring.Core.Data;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Model;
@@ -8,13 +9,18 @@ public sealed class DlrmModel : IDisposable
     public const string BottomName = "bottom";
     public const string TopName = "top";
 
-    public DlrmModel(DlrmConfig config, Device device, long seed)
+    /// <param name="statistics">The standardized features' moments on the offline data; required when the schema
+    /// standardizes any feature.</param>
+    public DlrmModel(DlrmConfig config, Device device, long seed, FeatureStatistics? statistics = null)
     {
         config.EnsureValid();
         Config = config;
         Device = device;
+        Statistics = statistics ?? FeatureStatistics.None;
+        // Fails now, not at the first event, when a standardized feature has no moments.
+        Encoder = new FeatureEncoder(config.Features, Statistics);
         var generator = new Generator((ulong)seed);
-        Embeddings = new FusedEmbeddingCollection(config.RowsPerTable, config.EmbeddingDim, device, generator, config.EmbeddingInitBound);
+        Embeddings = new FusedEmbeddingCollection(config.Features, config.EmbeddingDim, device, generator, config.EmbeddingInitBound);
         Bottom = new Mlp(BottomName, config.BottomLayers, reluOnOutput: true, device, generator);
         Top = new Mlp(TopName, config.TopLayers, reluOnOutput: false, device, generator);
         Interaction = new DotInteraction(config.InteractionFeatures, device);
@@ -22,6 +28,12 @@ public sealed class DlrmModel : IDisposable
 
     public DlrmConfig Config { get; }
     public Device Device { get; }
+
+    /// <summary>What the model knows of the offline data beyond its weights: the standardized features' moments.</summary>
+    public FeatureStatistics Statistics { get; }
+
+    /// <summary>Turns events into this model's inputs.</summary>
+    public FeatureEncoder Encoder { get; }
     public FusedEmbeddingCollection Embeddings { get; }
     public Mlp Bottom { get; }
     public Mlp Top { get; }
@@ -29,8 +41,8 @@ public sealed class DlrmModel : IDisposable
 
     public IEnumerable<Mlp> Mlps => [Bottom, Top];
 
-    /// <param name="dense">[batch, 13], already log-transformed</param>
-    /// <param name="embedded">[batch, 26, dim]</param>
+    /// <param name="dense">[batch, D], already transformed</param>
+    /// <param name="embedded">[batch, S, dim], in <see cref="DlrmConfig.InteractionOrder"/></param>
     /// <returns>logits [batch]</returns>
     public Tensor Forward(Tensor dense, Tensor embedded)
     {

@@ -23,6 +23,16 @@ public sealed class DotInteraction : IDisposable
     public int Features { get; }
     public int Pairs => Features * (Features - 1) / 2;
 
+    /// <summary>
+    /// The products the interaction keeps, in its output order, each as the flat index i * Features + j of the pair
+    /// (i, j), i > j: what an exported graph must gather to compute exactly this interaction.
+    /// </summary>
+    public long[] KeptProducts()
+    {
+        using var scope = NewDisposeScope();
+        return _lowerTriangle.to(CPU).data<long>().ToArray();
+    }
+
     /// <param name="bottom">[batch, dim]</param>
     /// <param name="embeddings">[batch, features - 1, dim]</param>
     /// <returns>[batch, dim + pairs]</returns>

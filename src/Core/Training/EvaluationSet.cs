@@ -24,26 +24,30 @@ public sealed class EvaluationSet
 
     public int Count => _labels.Length;
 
+    /// <summary>The events in the order read, each batch with its labels: for replaying the set as a stream.</summary>
+    public IReadOnlyList<FeatureBatch> Batches => _batches;
+
     /// <summary>Metrics of the true probabilities on this set (synthetic data only).</summary>
     public ClickMetrics? Bayes { get; }
 
-    public static EvaluationSet Collect(IClickEventSource source, int maxEvents, FeatureHashing hashing, int batchSize)
+    /// <param name="encoder">The model's (<see cref="Model.DlrmModel.Encoder"/>): its schema is the source's.</param>
+    public static EvaluationSet Collect(IClickEventSource source, int maxEvents, FeatureEncoder encoder, int batchSize)
     {
         var batches = new List<FeatureBatch>();
         var labels = new List<float>(maxEvents);
         var probabilities = new List<float>(maxEvents);
         bool allKnown = true;
-        var record = new CriteoRecord();
+        var e = new ClickEvent(encoder.Schema);
         FeatureBatch? current = null;
-        while (labels.Count < maxEvents && source.TryRead(record, out var probability))
+        while (labels.Count < maxEvents && source.TryRead(e, out var probability))
         {
             if (current is null || current.IsFull)
             {
-                current = new FeatureBatch(Math.Min(batchSize, maxEvents - labels.Count));
+                current = new FeatureBatch(encoder.Schema, Math.Min(batchSize, maxEvents - labels.Count));
                 batches.Add(current);
             }
-            current.Add(record, hashing);
-            labels.Add(record.Label ? 1f : 0f);
+            current.Add(e, encoder);
+            labels.Add(e.Label ? 1f : 0f);
             allKnown &= !double.IsNaN(probability);
             probabilities.Add((float)probability);
         }

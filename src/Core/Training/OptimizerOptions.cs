@@ -26,14 +26,15 @@ public sealed record OptimizerOptions
     /// <summary>Added to the Adagrad denominator (PyTorch's default is 1e-10).</summary>
     public double Epsilon { get; init; } = 1e-8;
 
+    /// <summary>One line per problem, each starting with the property at fault; empty when usable.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (!(MlpLearningRate > 0) || double.IsInfinity(MlpLearningRate))
-            errors.Add($"Training:Optimizer:MlpLearningRate must be a positive number, not {MlpLearningRate}.");
+            errors.Add($"MlpLearningRate must be a positive number, not {MlpLearningRate}.");
         if (!(EmbeddingLearningRate > 0) || double.IsInfinity(EmbeddingLearningRate))
-            errors.Add($"Training:Optimizer:EmbeddingLearningRate must be a positive number, not {EmbeddingLearningRate}.");
-        if (!(Epsilon > 0)) errors.Add($"Training:Optimizer:Epsilon must be positive, not {Epsilon}.");
+            errors.Add($"EmbeddingLearningRate must be a positive number, not {EmbeddingLearningRate}.");
+        if (!(Epsilon > 0)) errors.Add($"Epsilon must be positive, not {Epsilon}.");
         return errors;
     }
 }

@@ -24,9 +24,28 @@ public sealed class RowWiseAdagrad : IDisposable
         Accumulator = zeros([rows], device: device);
     }
 
+    // 1 for every row a step updated since tracking began or was last cleared; null while nobody asks (deltas).
+    private Tensor? _touched;
+
     public double LearningRate { get; }
     public double Epsilon { get; }
     public Tensor Accumulator { get; private set; }
+
+    /// <summary>Starts recording which rows the steps update (one byte per row), for delta checkpoints.</summary>
+    public void TrackTouchedRows() => _touched ??= zeros([Accumulator.shape[0]], ScalarType.Byte, Accumulator.device);
+
+    /// <summary>
+    /// The fused ids [K] (int64, ascending) of every row updated since <see cref="TrackTouchedRows"/> or
+    /// <see cref="ClearTouchedRows"/>: no other row of the table or of the accumulator has changed since then.
+    /// </summary>
+    public Tensor TouchedRows()
+    {
+        if (_touched is null) throw new InvalidOperationException("Touched rows are not tracked: call TrackTouchedRows first.");
+        using var scope = NewDisposeScope();
+        return _touched.nonzero().squeeze(1).DetachFromDisposeScope();
+    }
+
+    public void ClearTouchedRows() => _touched?.zero_();
 
     /// <param name="weight">The fused table, updated in place.</param>
     /// <param name="rows">Fused row ids of <paramref name="gradient"/>'s rows; a row may repeat only with zero gradient.</param>
@@ -37,9 +56,10 @@ public sealed class RowWiseAdagrad : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var safe = StepGate.Gate(gradient, apply);
-        Accumulator.index_add_(0, rows, safe.square().mean([1]), HeldScalars.One);
+        Accumulator.index_add_(0, rows, safe.pow(HeldScalars.Two).mean([1]), HeldScalars.One);
         var denominator = Accumulator.index_select(0, rows).sqrt_().add_(_epsilon, HeldScalars.One).unsqueeze(1);
         weight.index_add_(0, rows, safe.div(denominator), _negativeLearningRate);
+        _touched?.index_fill_(0, rows, HeldScalars.One);
     }
 
     /// <summary>Replaces the accumulator (checkpoint restore); takes ownership.</summary>
@@ -54,6 +74,7 @@ public sealed class RowWiseAdagrad : IDisposable
 
     public void Dispose()
     {
+        _touched?.Dispose();
         Accumulator.Dispose();
         _negativeLearningRate.Dispose();
         _epsilon.Dispose();

@@ -1,60 +1,97 @@
+using Recurring.Checkpointing;
 using Recurring.Daemon.Configuration;
-using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
 
 namespace Recurring.Daemon.Admin;
 
 /// <summary>GET /status: the daemon's state plus a configuration summary without secrets.</summary>
 public static class StatusDocument
 {
-    public static object Of(DaemonStatus status, RecurringSettings settings, KafkaConnection kafka)
+    public static object Of(StatusSnapshot s, RecurringSettings settings, KafkaEndpoint kafka)
     {
-        var s = status.Current;
+        var (activity, model, offline, streaming, reader, checkpoints) = (s.Activity, s.Model, s.Offline, s.Streaming, s.Reader, s.Checkpoints);
         return new
         {
-            phase = s.Phase.ToString().ToLowerInvariant(),
-            s.FailureReason,
-            s.Paused,
-            model = new { s.ModelLoaded, s.Device, libTorch = s.LibTorch, gpu = s.Gpu, s.Parameters, bottomWidths = s.BottomWidths, topWidths = s.TopWidths },
-            training = new { s.TrainerRunning, s.Steps, s.Samples, s.SamplesPerSecond },
-            offline = new { plannedSamples = s.OfflinePlannedSamples, evalAuc = s.OfflineEvalAuc, bayesAuc = s.OfflineBayesAuc, mlpFlopsRatioToDense = s.MlpFlopsRatioToDense, amgpMode = s.AmgpMode, amgpPhase = s.AmgpPhase },
+            phase = activity.Activity.ToString().ToLowerInvariant(),
+            activity.FailureReason,
+            reader.Paused,
+            model = new
+            {
+                activity.ModelLoaded, activity.Device, libTorch = activity.LibTorch, gpu = activity.Gpu, model.Parameters,
+                bottomWidths = model.BottomWidths, topWidths = model.TopWidths,
+            },
+            training = new { activity.TrainerRunning, model.Steps, model.Samples, model.SamplesPerSecond, model.GradientNorm },
+            offline = new
+            {
+                offline.PlannedSamples, etaSeconds = OfflineEtaSeconds(s), offline.EvalAuc, offline.BayesAuc, offline.MlpFlopsRatioToDense,
+                offline.AmgpMode, offline.AmgpPhase,
+            },
             streaming = new
             {
-                s.EventsConsumed,
-                s.OffsetsDeleted,
-                s.EventsTrained,
-                s.Batches,
-                s.SkippedBatches,
-                deadLettered = s.DeadLettered,
-                progressive = s.ProgressiveWindow is { } w ? new { w.Count, w.Auc, w.LogLoss, ne = w.NormalizedEntropy, w.ClickRate } : null,
-                cumulativeLogLoss = Finite(s.ProgressiveCumulativeLogLoss),
-                cumulativeNe = Finite(s.ProgressiveCumulativeNe),
+                streaming.EventsConsumed,
+                reader.OffsetsDeleted,
+                reader.OffsetsRewound,
+                streaming.EventsTrained,
+                streaming.Batches,
+                streaming.SkippedBatches,
+                streaming.EventsRolledBack,
+                streaming.ValuesDropped,
+                streaming.PausedReason,
+                deadLettered = streaming.DeadLettered,
+                progressive = streaming.ProgressiveWindow is { } w ? new { w.Count, w.Auc, w.LogLoss, ne = w.NormalizedEntropy, w.ClickRate } : null,
+                cumulativeLogLoss = Finite(streaming.ProgressiveCumulativeLogLoss),
+                cumulativeNe = Finite(streaming.ProgressiveCumulativeNe),
+            },
+            deadLetters = new
+            {
+                s.DeadLetters.Sink,
+                s.DeadLetters.SinkProblem,
+                s.DeadLetters.QuarantineFile,
+                s.DeadLetters.Quarantined,
+                s.DeadLetters.Lost,
             },
             kafka = new
             {
-                reachable = s.KafkaReachable,
-                error = s.KafkaError,
+                reachable = reader.Reachable,
+                error = reader.Error,
                 embeddedBroker = kafka.EmbeddedCluster?.BootstrapServers,
-                partitions = s.Partitions.Select(p => new { p.Topic, p.Partition, p.Position, p.HighWatermark, p.Lag }),
+                embeddedProducer = kafka.EmbeddedFirstEvent is { } first ? new { firstEvent = first, delivered = kafka.EmbeddedEventsDelivered } : null,
+                partitions = reader.Partitions.Select(p => new
+                {
+                    p.Topic, p.Partition, p.Position, p.HighWatermark, p.Lag,
+                    freshnessSeconds = FreshnessSeconds(s, new StreamPartition(p.Topic, p.Partition)),
+                }),
             },
             checkpoints = new
             {
-                written = s.CheckpointsWritten,
-                failures = s.CheckpointFailures,
-                corruptSkipped = s.CorruptCheckpointsSkipped,
-                lastId = s.LastCheckpointId,
-                lastUtc = s.LastCheckpointUtc,
-                ageSeconds = status.CheckpointAgeSeconds(s),
-                lastSeconds = s.LastCheckpointSeconds,
-                lastBytes = s.LastCheckpointBytes,
-                lastError = s.LastCheckpointError,
+                written = checkpoints.Written,
+                failures = checkpoints.Failures,
+                corruptSkipped = checkpoints.CorruptSkipped,
+                lastId = checkpoints.LastId,
+                lastUtc = checkpoints.LastUtc,
+                ageSeconds = s.CheckpointAgeSeconds,
+                lastSeconds = checkpoints.LastSeconds,
+                lastBytes = checkpoints.LastBytes,
+                lastError = checkpoints.LastError,
             },
             configuration = ConfigurationSummary(settings, kafka),
         };
     }
 
+    /// <summary>Seconds left of the offline phase at the current rate; null outside it or before a rate is known.</summary>
+    public static double? OfflineEtaSeconds(StatusSnapshot s) =>
+        s.Activity.Activity == DaemonActivity.Offline && s.Model.SamplesPerSecond > 0 && s.Offline.PlannedSamples > 0
+            ? Math.Max(0, s.Offline.PlannedSamples - s.Model.Samples) / s.Model.SamplesPerSecond
+            : null;
+
+    /// <summary>Now minus the Kafka timestamp of the last event trained from the partition; null before the first.</summary>
+    public static double? FreshnessSeconds(StatusSnapshot s, StreamPartition partition) =>
+        s.Streaming.LastTrainedEventUtc.TryGetValue(partition, out var at) ? Math.Max(0, (s.TakenUtc - at).TotalSeconds) : null;
+
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
-    private static SortedDictionary<string, string> ConfigurationSummary(RecurringSettings settings, KafkaConnection kafka)
+    private static SortedDictionary<string, string> ConfigurationSummary(RecurringSettings settings, KafkaEndpoint kafka)
     {
         var summary = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -66,8 +103,8 @@ public static class StatusDocument
             ["Offline:Data"] = settings.Offline.Data.Length == 0 ? "(synthetic)" : settings.Offline.Data,
             ["Offline:Amgp:Mode"] = settings.Offline.Amgp.Mode.ToString(),
             ["Checkpoints:Directory"] = Path.GetFullPath(settings.Checkpoints.Directory),
-            ["Checkpoints:EveryEvents"] = $"{settings.CheckpointSchedule.EveryEvents}",
-            ["Checkpoints:EverySeconds"] = $"{settings.CheckpointSchedule.EverySeconds}",
+            ["Checkpoints:EveryEvents"] = $"{settings.Checkpoints.EveryEvents}",
+            ["Checkpoints:EverySeconds"] = $"{settings.Checkpoints.EverySeconds}",
             ["Checkpoints:KeepLast"] = $"{settings.Checkpoints.KeepLast}",
             ["Checkpoints:KeepDailyDays"] = $"{settings.Checkpoints.KeepDailyDays}",
             ["Streaming:MaxBatchSize"] = $"{settings.Streaming.MaxBatchSize}",

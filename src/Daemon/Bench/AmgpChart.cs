@@ -1,4 +1,3 @@
-using Recurring.Core.Growth;
 using ScottPlot;
 
 namespace Recurring.Daemon.Bench;
@@ -16,7 +15,7 @@ public static class AmgpChart
         var auc = multiplot.Subplots.GetPlot(1);
         foreach (var run in shown)
         {
-            var label = run.Mode.Name();
+            var label = run.Variant.Name;
             var widthLine = widths.Add.Scatter(run.Widths.Select(w => (double)w.Step).ToArray(), run.Widths.Select(w => (double)w.HiddenNeurons).ToArray());
             widthLine.LegendText = label;
             widthLine.MarkerSize = 0;

@@ -1,4 +1,3 @@
-using Recurring.Core.Growth;
 using Spectre.Console;
 
 namespace Recurring.Daemon.Bench;
@@ -14,7 +13,9 @@ public sealed record Spread(double Mean, double StandardDeviation)
         return new Spread(mean, sd);
     }
 
-    public string Format(string format) => StandardDeviation == 0 ? Mean.ToString(format) : $"{Mean.ToString(format)} ± {StandardDeviation.ToString(format)}";
+    /// <summary>The mean in <paramref name="format"/>; the deviation in its first section without a sign ("+0.0000;-0.0000" gives "-0.0013 ± 0.0029").</summary>
+    public string Format(string format) =>
+        StandardDeviation == 0 ? Mean.ToString(format) : $"{Mean.ToString(format)} ± {StandardDeviation.ToString(format.Split(';')[0].TrimStart('+'))}";
 }
 
 public sealed record AmgpModeSummary(
@@ -34,12 +35,12 @@ public sealed record AmgpSummary(IReadOnlyList<AmgpModeSummary> Rows)
 {
     public static AmgpSummary From(IReadOnlyList<AmgpRun> runs)
     {
-        var dense = runs.Where(r => r.Mode == AmgpMode.Dense).ToDictionary(r => r.Seed);
-        var rows = AmgpBenchmark.Modes.Select(mode =>
+        var dense = runs.Where(r => r.Variant == AmgpVariant.Dense).ToDictionary(r => r.Seed);
+        var rows = AmgpVariant.All.Select(variant =>
         {
-            var ofMode = runs.Where(r => r.Mode == mode).ToList();
+            var ofMode = runs.Where(r => r.Variant == variant).ToList();
             return new AmgpModeSummary(
-                mode.Name(),
+                variant.Name,
                 Spread.Of(ofMode.Select(r => r.Final.Model.Auc)),
                 Spread.Of(ofMode.Select(r => r.Final.Model.LogLoss)),
                 Spread.Of(ofMode.Select(r => r.Final.Model.NormalizedEntropy)),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recurring.Checkpointing;
@@ -9,6 +10,7 @@ using Recurring.Core.Training;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Hosting;
 using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
 using static TorchSharp.torch;
 
@@ -26,14 +28,18 @@ public sealed record StreamMeasurement(
 }
 
 /// <summary>
-/// Streaming throughput against the embedded Kafka-protocol broker: the daemon's own reader and trainer
-/// (consume → parse → batch → score-then-train) over events produced beforehand, and, in the same run, the trainer
-/// alone on the same events already parsed into batches of the same size. Both start from identical fresh models.
+/// Streaming throughput against the embedded Kafka-protocol broker: the daemon's own streaming pipeline, resolved from
+/// the same registrations as the daemon (consume → parse → batch → score-then-train), over events produced beforehand,
+/// and, in the same run, the trainer alone on the same events already parsed into batches of the same size. Both start
+/// from identical fresh models.
 /// </summary>
 public sealed class StreamBenchmark(RecurringSettings settings, Device device, ILoggerFactory? loggers = null)
 {
-    /// <summary>The mock broker keeps ~5 MiB per partition; 20k events of ~200 bytes each stay well inside.</summary>
-    public const int EventsPerPartition = 20_000;
+    /// <summary>
+    /// The mock broker keeps ~5 MiB per partition: 20k Criteo TSV lines of ~260 bytes stay inside, as do 8k JSON events
+    /// of ~520 bytes (more would be deleted before they are read).
+    /// </summary>
+    public static int EventsPerPartition(KafkaEventFormat format) => format == KafkaEventFormat.Json ? 8_000 : 20_000;
 
     /// <summary>
     /// Batches each path trains before its clock starts: joining the consumer group, the first steps' allocations and
@@ -45,13 +51,13 @@ public sealed class StreamBenchmark(RecurringSettings settings, Device device, I
 
     public async Task<StreamMeasurement> RunAsync(int partitions, CancellationToken cancellationToken)
     {
-        long events = (long)partitions * EventsPerPartition;
+        long events = (long)partitions * EventsPerPartition(settings.Kafka.Format);
         int batchSize = settings.Streaming.MaxBatchSize;
         long warmup = (long)WarmupBatches * batchSize;
         if (events < 2 * warmup)
             throw new ArgumentException($"{partitions} partition(s) hold {events:N0} events, but the benchmark needs at least {2 * warmup:N0} " +
                                         $"({WarmupBatches} warm-up batches of Streaming:MaxBatchSize {batchSize:N0}, and as many timed): use more partitions.");
-        var generator = new SyntheticClickGenerator(settings.Synthetic);
+        var generator = new SyntheticClickGenerator(settings.Synthetic, settings.Schema);
         using var cluster = new EmbeddedKafkaCluster();
         const string topic = "bench-clicks";
         cluster.CreateTopic(topic, partitions);
@@ -70,7 +76,8 @@ public sealed class StreamBenchmark(RecurringSettings settings, Device device, I
 
     private async Task<double> ProduceAsync(KafkaOptions kafka, SyntheticClickGenerator generator, long events, CancellationToken cancellationToken)
     {
-        using var producer = new SyntheticEventProducer(kafka.ToProducerConfig(), kafka.Topic, generator, _loggers.CreateLogger<SyntheticEventProducer>());
+        using var producer = new SyntheticEventProducer(kafka.ToProducerConfig(), kafka.Topic, generator, _loggers.CreateLogger<SyntheticEventProducer>(),
+            format: kafka.Format);
         var clock = Stopwatch.StartNew();
         await producer.ProduceAsync(0, events, eventsPerSecond: 0, cancellationToken);
         await producer.FlushAsync(cancellationToken);
@@ -80,32 +87,29 @@ public sealed class StreamBenchmark(RecurringSettings settings, Device device, I
 
     private async Task<double> StreamAsync(KafkaOptions kafka, long events, CancellationToken cancellationToken)
     {
-        var config = settings.Model.ToDlrmConfig();
-        using var model = new DlrmModel(config, device, settings.Training.Seed);
-        using var trainer = new DlrmTrainer(model, settings.Training.Optimizer);
         var folder = Directory.CreateTempSubdirectory("recurring-bench-stream-");
         try
         {
-            var checkpoints = CheckpointManager.ForDirectory(new CheckpointOptions { Directory = folder.FullName });
-            var status = new DaemonStatus();
-            // No checkpoint while measuring: the final one, after the clock stops, is the only one.
-            var schedule = new CheckpointScheduleOptions { EveryEvents = long.MaxValue, EverySeconds = int.MaxValue };
-            using var deadLetters = new FileDeadLetterSink(Path.Combine(folder.FullName, "dead-letters.jsonl"));
-            var streaming = new StreamingTrainer(trainer, restored: null, checkpoints, folder.FullName, schedule, settings.Streaming, deadLetters,
-                modelUpdates: null, status, _loggers.CreateLogger<StreamingTrainer>(), settings.Training.Seed);
-            using var reader = new KafkaEventReader(kafka, settings.Streaming, new FeatureHashing(config.RowsPerTable), new Dictionary<Confluent.Kafka.TopicPartition, long>(),
-                status, _loggers.CreateLogger<KafkaEventReader>());
+            var services = new ServiceCollection().AddSingleton(_loggers).AddLogging().AddRecurring(settings);
+            // The benchmark's own topic on its own cluster, and no checkpoint while measuring: the final one, after the
+            // clock stops, is the only one.
+            services.AddSingleton(kafka);
+            services.AddSingleton(new CheckpointOptions { Directory = folder.FullName, EveryEvents = long.MaxValue, EverySeconds = int.MaxValue });
+            services.AddSingleton<IDeadLetterSink>(new FileDeadLetterSink(Path.Combine(folder.FullName, "dead-letters.jsonl")));
+            await using var provider = services.BuildServiceProvider();
+            var status = provider.GetRequiredService<DaemonStatus>();
+            using var model = new DlrmModel(settings.ToDlrmConfig(), device, settings.Training.Seed);
+            using var trainer = new DlrmTrainer(model, settings.Training.Optimizer);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-            reader.Start(stop.Token);
-            var training = streaming.RunAsync(reader.Items, reader, stop.Token);
-            long warm = await WaitForTrainedAsync(status, training, atLeast: (long)WarmupBatches * settings.Streaming.MaxBatchSize, cancellationToken);
+            var streaming = provider.GetRequiredService<StreamingPipeline>().RunAsync(trainer, restored: null, stop.Token, cancellationToken);
+            long warm = await WaitForTrainedAsync(status, streaming, atLeast: (long)WarmupBatches * settings.Streaming.MaxBatchSize, cancellationToken);
             var clock = Stopwatch.StartNew();
-            await WaitForTrainedAsync(status, training, atLeast: events, cancellationToken);
+            await WaitForTrainedAsync(status, streaming, atLeast: events, cancellationToken);
             double rate = (events - warm) / clock.Elapsed.TotalSeconds;
 
             await stop.CancelAsync();
-            await reader.CompleteAsync(await training);
+            await streaming;
             return rate;
         }
         finally
@@ -114,39 +118,35 @@ public sealed class StreamBenchmark(RecurringSettings settings, Device device, I
         }
     }
 
-    private static async Task<long> WaitForTrainedAsync(DaemonStatus status, Task training, long atLeast, CancellationToken cancellationToken)
+    private static async Task<long> WaitForTrainedAsync(DaemonStatus status, Task streaming, long atLeast, CancellationToken cancellationToken)
     {
-        while (status.Current.EventsTrained < atLeast)
+        while (status.Snapshot().Streaming.EventsTrained < atLeast)
         {
-            if (training.IsCompleted) await training; // surfaces a failure
+            if (streaming.IsCompleted) await streaming; // surfaces a failure
+            if (status.Snapshot().Reader.OffsetsDeleted is > 0 and var deleted)
+                throw new InvalidOperationException($"The embedded broker deleted {deleted:N0} events before they were read (it keeps about 5 MiB per partition): the benchmark cannot finish.");
             await Task.Delay(5, cancellationToken);
         }
-        return status.Current.EventsTrained;
+        return status.Snapshot().Streaming.EventsTrained;
     }
 
     /// <summary>The same events as the topic holds, parsed up front into batches of the same size.</summary>
     private List<FeatureBatch> Parse(SyntheticClickGenerator generator, long events, int batchSize)
     {
-        var hashing = new FeatureHashing(settings.Model.ToDlrmConfig().RowsPerTable);
-        var record = new CriteoRecord();
+        var config = settings.ToDlrmConfig();
+        var encoder = new FeatureEncoder(config.Features, FeatureStatistics.None);
+        var e = new ClickEvent(config.Features);
+        var source = new SyntheticEventSource(generator, 0, events);
         var batches = new List<FeatureBatch>();
-        for (long first = 0; first < events; first += batchSize)
-        {
-            var batch = new FeatureBatch(batchSize);
-            for (long i = first; i < Math.Min(events, first + batchSize); i++)
-            {
-                generator.Generate(i, record);
-                batch.Add(record, hashing);
-            }
+        for (var batch = new FeatureBatch(config.Features, batchSize); batch.Refill(source, encoder, e) > 0; batch = new FeatureBatch(config.Features, batchSize))
             batches.Add(batch);
-        }
         return batches;
     }
 
     /// <summary>The parsed events through the same scoring training step, from a fresh model, timed after the same warm-up.</summary>
     private double TrainAlone(List<FeatureBatch> batches)
     {
-        using var model = new DlrmModel(settings.Model.ToDlrmConfig(), device, settings.Training.Seed);
+        using var model = new DlrmModel(settings.ToDlrmConfig(), device, settings.Training.Seed);
         using var trainer = new DlrmTrainer(model, settings.Training.Optimizer);
         var scores = new float[batches[0].Capacity];
         foreach (var batch in batches.Take(WarmupBatches)) trainer.TrainAndScore(batch, scores);

@@ -19,10 +19,9 @@ public sealed class TrainStepBenchmark(DlrmConfig config, OptimizerOptions optim
 {
     public TrainStepMeasurement Measure(int batchSize, EmbeddingUpdateKind update, TimeSpan minimum, int minimumSteps, int warmupSteps = 2)
     {
-        var hashing = new FeatureHashing(config.RowsPerTable);
-        // A few distinct batches so the embedding rows touched vary from step to step, as in real training.
-        var batches = Enumerable.Range(0, 4).Select(b => Batch(hashing, batchSize, (long)b * batchSize)).ToArray();
         using var model = new DlrmModel(config, device, seed: 1);
+        // A few distinct batches so the embedding rows touched vary from step to step, as in real training.
+        var batches = Enumerable.Range(0, 4).Select(b => Batch(model.Encoder, batchSize, (long)b * batchSize)).ToArray();
         using var trainer = new DlrmTrainer(model, optimizer with { EmbeddingUpdate = update });
         for (int i = 0; i < warmupSteps; i++) trainer.TrainStep(batches[i % batches.Length]);
         trainer.ReadTotals();
@@ -42,15 +41,10 @@ public sealed class TrainStepBenchmark(DlrmConfig config, OptimizerOptions optim
             Environment.WorkingSet - workingSetBefore);
     }
 
-    private FeatureBatch Batch(FeatureHashing hashing, int size, long firstEvent)
+    private FeatureBatch Batch(FeatureEncoder encoder, int size, long firstEvent)
     {
-        var batch = new FeatureBatch(size);
-        var record = new CriteoRecord();
-        for (int i = 0; i < size; i++)
-        {
-            generator.Generate(firstEvent + i, record);
-            batch.Add(record, hashing);
-        }
+        var batch = new FeatureBatch(encoder.Schema, size);
+        batch.Refill(new SyntheticEventSource(generator, firstEvent, size), encoder, new ClickEvent(encoder.Schema));
         return batch;
     }
 }

@@ -25,7 +25,8 @@ public static class CommandSettings
     }
 
     /// <inheritdoc cref="Guard"/>
-    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    /// <param name="error">Where the line goes: the invocation's error writer where the command has one; stderr by default.</param>
+    public static async Task<int> GuardAsync(Func<Task<int>> body, TextWriter? error = null)
     {
         try
         {
@@ -33,22 +34,22 @@ public static class CommandSettings
         }
         catch (Exception e) when (IsUserFixable(e))
         {
-            return Report(e);
+            return Report(e, error);
         }
     }
 
     private static bool IsUserFixable(Exception e) =>
         e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException;
 
-    private static int Report(Exception e)
+    private static int Report(Exception e, TextWriter? error = null)
     {
-        Console.Error.WriteLine($"error: {e.Message}");
+        (error ?? Console.Error).WriteLine($"error: {e.Message}");
         return InvalidConfiguration;
     }
 
     public static RecurringSettings? Load(ParseResult result, IEnumerable<string>? extraOverrides = null)
     {
         var configuration = RecurringConfiguration.Build([.. extraOverrides ?? [], .. CommonOptions.ConfigurationOverrides(result)]);
-        return RecurringSettings.TryLoad(configuration, Console.Error);
+        return RecurringSettings.TryLoad(configuration, result.InvocationConfiguration.Error);
     }
 }

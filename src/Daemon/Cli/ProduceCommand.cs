@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Recurring.Core;
 using Recurring.Core.Data.Synthetic;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
@@ -22,14 +23,15 @@ public static class ProduceCommand
     {
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Brokers as host:port[,host:port...] (default Kafka:BootstrapServers)." };
         var topic = new Option<string?>("--topic") { Description = "Topic to write to (default Kafka:Topic)." };
-        var events = new Option<long>("--events") { Description = "Number of events.", Required = true };
-        var rate = new Option<double>("--rate") { Description = "Events per second; 0 writes as fast as the brokers take them.", DefaultValueFactory = _ => 0 };
+        var events = new Option<long>("--events") { Description = "Number of events.", Required = true }.InRange(1, long.MaxValue);
+        var rate = new Option<double>("--rate") { Description = "Events per second; 0 writes as fast as the brokers take them.", DefaultValueFactory = _ => 0 }.InRange(0, 1e9);
         var seed = new Option<ulong?>("--seed") { Description = "Teacher and data seed (default Synthetic:Seed)." };
-        var start = new Option<long>("--start") { Description = "Index of the first event (event time; drift depends on it).", DefaultValueFactory = _ => 0 };
+        var start = new Option<long>("--start") { Description = "Index of the first event (event time; drift depends on it).", DefaultValueFactory = _ => 0 }.InRange(0, long.MaxValue);
+        var format = KafkaFormatOption.Create("Message format");
         var json = CommonOptions.Json();
         var command = new Command("produce", "Write synthetic click events drawn from the hidden teacher to a Kafka topic.")
         {
-            bootstrap, topic, events, rate, seed, start, json,
+            bootstrap, topic, events, rate, seed, start, format, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((result, cancellationToken) => CommandSettings.GuardAsync(async () =>
@@ -38,30 +40,26 @@ public static class ProduceCommand
             if (result.GetValue(bootstrap) is { } b) overrides.Add($"--Kafka:BootstrapServers={b}");
             if (result.GetValue(topic) is { } t) overrides.Add($"--Kafka:Topic={t}");
             if (result.GetValue(seed) is { } s) overrides.Add($"--Synthetic:Seed={s}");
+            overrides.AddRange(KafkaFormatOption.Override(result, format));
             var settings = CommandSettings.Load(result, overrides);
             if (settings is null) return CommandSettings.InvalidConfiguration;
-            if (settings.Kafka.UsesEmbeddedBroker)
+            if (string.IsNullOrWhiteSpace(settings.Kafka.BootstrapServers))
                 throw new ArgumentException("produce needs a broker: give --bootstrap or set Kafka:BootstrapServers.");
-            long count = result.GetValue(events);
-            if (count < 1) throw new ArgumentException($"--events must be at least 1, not {count}.");
-            double eventsPerSecond = result.GetValue(rate);
-            if (!(eventsPerSecond >= 0) || double.IsInfinity(eventsPerSecond))
-                throw new ArgumentException($"--rate must be 0 (as fast as possible) or a positive number, not {eventsPerSecond}.");
-            long first = result.GetValue(start);
-            if (first < 0) throw new ArgumentException("--start must be 0 or more.");
-            return await ProduceAsync(settings, first, count, eventsPerSecond, result.GetValue(json), cancellationToken);
+            return await ProduceAsync(settings, result.GetValue(start), result.GetValue(events), result.GetValue(rate), result.GetValue(json), cancellationToken);
         }));
         return command;
     }
 
     /// <param name="Events">Events handed to the client.</param>
     /// <param name="NextEvent">Where a following run would start: --start for the next batch.</param>
-    public sealed record ProduceReport(long Events, long Delivered, long Failed, double Seconds, double EventsPerSecond, string Topic, long NextEvent);
+    /// <param name="Format">The messages' format, as Kafka:Format spells it.</param>
+    public sealed record ProduceReport(long Events, long Delivered, long Failed, double Seconds, double EventsPerSecond, string Topic, long NextEvent, string Format);
 
     private static async Task<int> ProduceAsync(RecurringSettings settings, long first, long count, double eventsPerSecond, bool json,
         CancellationToken cancellationToken)
     {
-        Console.WriteLine($"producing events {first:N0} to {first + count - 1:N0} to '{settings.Kafka.Topic}' on {settings.Kafka.BootstrapServers}" +
+        Console.WriteLine($"producing events {first:N0} to {first + count - 1:N0} as {KafkaFormatOption.Describe(settings.Kafka.Format)} " +
+                          $"to '{settings.Kafka.Topic}' on {settings.Kafka.BootstrapServers}" +
                           (eventsPerSecond > 0 ? $" at {eventsPerSecond:N0} events/s" : ""));
         var (report, cancelled, lastDeliveryError) = await RunAsync(settings, first, count, eventsPerSecond, cancellationToken);
         Console.WriteLine($"{(cancelled ? "cancelled: " : "")}produced {report.Events:N0} events, delivered {report.Delivered:N0}, " +
@@ -80,7 +78,8 @@ public static class ProduceCommand
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(format => format.SingleLine = true));
         using var producer = new SyntheticEventProducer(settings.Kafka.ToProducerConfig(), settings.Kafka.Topic,
-            new SyntheticClickGenerator(settings.Synthetic), logging.CreateLogger(typeof(ProduceCommand).FullName!));
+            new SyntheticClickGenerator(settings.Synthetic, settings.Schema), logging.CreateLogger(typeof(ProduceCommand).FullName!),
+            format: settings.Kafka.Format);
 
         var clock = Stopwatch.StartNew();
         bool cancelled = false;
@@ -106,7 +105,8 @@ public static class ProduceCommand
 
         double seconds = clock.Elapsed.TotalSeconds;
         var report = new ProduceReport(producer.Produced, producer.Delivered, producer.Failed, seconds,
-            seconds > 0 ? producer.Delivered / seconds : 0, settings.Kafka.Topic, producer.NextEvent);
+            seconds > 0 ? producer.Delivered / seconds : 0, settings.Kafka.Topic, producer.NextEvent,
+            KebabCaseEnumConverter<KafkaEventFormat>.ToKebabCase(settings.Kafka.Format.ToString()));
         return (report, cancelled, producer.LastDeliveryError);
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Recurring.Checkpointing;
 using Recurring.Core.Growth;
 using Recurring.Core.Training;
+using Recurring.Daemon.Checkpoints;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Offline;
 using Spectre.Console;
@@ -13,8 +14,9 @@ public static class TrainOfflineCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Criteo TSV file or folder (default: synthetic data from the hidden teacher)." };
-        var events = new Option<long?>("--events") { Description = "Synthetic training events (default Offline:SyntheticEvents)." };
+        var data = new Option<string?>("--data") { Description = $"Event file or folder of files, by extension {EventFiles.Choices} (default: synthetic data from the hidden teacher)." };
+        var events = new Option<long?>("--events") { Description = "Synthetic training events (default Offline:SyntheticEvents)." }.InRange(1, long.MaxValue);
+        var eval = new Option<string?>("--eval") { Description = "Event file or folder to evaluate on; then all of --data trains (default: hold out the last Offline:EvalFraction of --data)." };
         var mode = new Option<string?>("--mode") { Description = "amgp, dense or prune-only (default Offline:Amgp:Mode)." };
         var output = new Option<string?>("--out")
         {
@@ -23,13 +25,14 @@ public static class TrainOfflineCommand
         var json = CommonOptions.Json();
         var command = new Command("train-offline", "Train the model offline (AMGP by default) and report eval AUC, NE and the Bayes reference.")
         {
-            data, events, mode, output, json,
+            data, eval, events, mode, output, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
         {
             var overrides = new List<string>();
             if (result.GetValue(data) is { } d) overrides.Add($"--Offline:Data={d}");
+            if (result.GetValue(eval) is { } v) overrides.Add($"--Offline:EvalData={v}");
             if (result.GetValue(events) is { } e) overrides.Add($"--Offline:SyntheticEvents={e}");
             if (result.GetValue(mode) is { } m) overrides.Add($"--Offline:Amgp:Mode={m}");
             var settings = CommandSettings.Load(result, overrides);
@@ -44,22 +47,22 @@ public static class TrainOfflineCommand
         var torchDevice = settings.ResolveDevice();
         var device = torchDevice.Device;
         using var setup = OfflineSetup.Create(settings, device, onMalformed: (file, error) =>
-            Console.Error.WriteLine($"skipped {Path.GetFileName(file)}:{error.LineNumber}: {error.Reason}"));
+            Console.Error.WriteLine($"skipped {Path.GetFileName(file)}:{error.Record}: {error.Reason}"));
         Console.WriteLine($"Recurring offline training on {torchDevice.Describe()}: {setup.DataDescription}");
-        Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {settings.Offline.Amgp.Mode.Name()} " +
-                          $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned), " +
-                          $"held-out set {setup.Evaluation.Count:N0} events");
+        Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {setup.Schedule.Options.Mode.Name()} " +
+                          $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned)");
+        if (setup.Schedule.Notice is { } notice) Console.WriteLine($"  {notice}");
 
         var checkpoints = outputFolder is null
             ? null
-            : CheckpointManager.ForDirectory(new CheckpointOptions { Directory = outputFolder, KeepLast = settings.Checkpoints.KeepLast, KeepDailyDays = settings.Checkpoints.KeepDailyDays });
-        var phase = new OfflinePhase(setup, checkpoints, settings.CheckpointSchedule.EveryEvents);
+            : CheckpointWriter.ForDirectory(outputFolder, settings.Checkpoints);
+        var phase = new OfflinePhase(setup, checkpoints, settings.Checkpoints.EveryEvents);
         phase.CheckpointWritten += (info, kind) => Console.WriteLine($"checkpoint {info.Id} ({kind}, {info.Bytes / 1e6:F1} MB at {info.BytesPerSecond / 1e6:F0} MB/s)");
         var trainer = setup.CreateTrainer();
         var (result, final) = await new TrainingProgressDisplay(Console.Out).RunAsync(trainer, setup.Growth, setup.Options.MaxEvents,
             () => phase.RunAsync(trainer, cancellationToken));
 
-        PrintSummary(result, setup.MalformedLines);
+        PrintSummary(result, setup.MalformedRecords);
         if (final is not null) Console.WriteLine($"final full-size model: {Path.Combine(Path.GetFullPath(outputFolder!), final.Id)} (pinned)");
         if (json) JsonReport.Write(Console.Out, Report(result, setup, device.type.ToString().ToLowerInvariant(), final));
         return cancellationToken.IsCancellationRequested ? 130 : 0;
@@ -82,7 +85,7 @@ public static class TrainOfflineCommand
         table.AddRow("training samples/s", $"{result.SamplesPerSecond:N0}");
         table.AddRow("MLP FLOPs vs dense", $"{result.Flops.MlpRatioToDense:P1}");
         table.AddRow("skipped non-finite steps", $"{result.SkippedSteps}");
-        if (malformed > 0) table.AddRow("malformed lines skipped", $"{malformed:N0}");
+        if (malformed > 0) table.AddRow("malformed records skipped", $"{malformed:N0}");
         Terminal.For(Console.Out).Write(table);
     }
 
@@ -106,7 +109,7 @@ public static class TrainOfflineCommand
         mlpFlopsRatioToDense = result.Flops.MlpRatioToDense,
         totalFlopsRatioToDense = result.Flops.TotalRatioToDense,
         skippedSteps = result.SkippedSteps,
-        malformedLines = setup.MalformedLines,
+        malformedLines = setup.MalformedRecords,
         parameters = result.ParameterCount,
         learningCurve = result.LearningCurve.Select(p => new { p.Step, p.Samples, auc = p.Result.Model.Auc, logLoss = p.Result.Model.LogLoss, hiddenNeurons = p.HiddenNeurons }),
     };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Recurring.Core.Growth;
 using Recurring.Core.Training;
 using Spectre.Console;
@@ -5,11 +6,14 @@ using Spectre.Console;
 namespace Recurring.Daemon.Cli;
 
 /// <summary>
-/// Shows offline training as a progress bar on a terminal, and as one plain line per evaluation when the output is
-/// redirected (logs, CI), so both stay readable.
+/// Shows offline training as a progress bar on a terminal, moving every few seconds, and as plain lines when the
+/// output is redirected (logs, CI): one per evaluation and, between them, samples, rate and ETA at most every
+/// <see cref="PlainAdvanceInterval"/>, so both stay readable.
 /// </summary>
 public sealed class TrainingProgressDisplay
 {
+    private static readonly TimeSpan PlainAdvanceInterval = TimeSpan.FromSeconds(10);
+
     private readonly TextWriter _output;
     private readonly bool _interactive;
 
@@ -24,7 +28,18 @@ public sealed class TrainingProgressDisplay
     {
         if (!_interactive)
         {
-            trainer.Progress += p => _output.WriteLine(Describe(p));
+            long lastLine = Stopwatch.GetTimestamp();
+            trainer.Progress += p =>
+            {
+                _output.WriteLine(Describe(p));
+                lastLine = Stopwatch.GetTimestamp();
+            };
+            trainer.Advanced += a =>
+            {
+                if (Stopwatch.GetElapsedTime(lastLine) < PlainAdvanceInterval) return;
+                _output.WriteLine(Describe(a));
+                lastLine = Stopwatch.GetTimestamp();
+            };
             if (growth is not null) growth.PhaseChanged += c => _output.WriteLine(Describe(c));
             return await train();
         }
@@ -35,11 +50,18 @@ public sealed class TrainingProgressDisplay
             .StartAsync(async context =>
             {
                 var task = context.AddTask("training", maxValue: plannedSamples);
+                string auc = "n/a";
                 trainer.Progress += p =>
                 {
+                    auc = $"{p.LatestEvaluation.Result.Model.Auc:F4}";
                     task.Value = Math.Min(p.Samples, plannedSamples);
-                    task.Description = $"AUC {p.LatestEvaluation.Result.Model.Auc:F4}  {p.SamplesPerSecond:N0}/s";
+                    task.Description = $"AUC {auc}  {p.SamplesPerSecond:N0}/s";
                     AnsiConsole.MarkupLineInterpolated($"[grey]{Describe(p)}[/]");
+                };
+                trainer.Advanced += a =>
+                {
+                    task.Value = Math.Min(a.Samples, plannedSamples);
+                    task.Description = $"AUC {auc}  {a.SamplesPerSecond:N0}/s";
                 };
                 if (growth is not null) growth.PhaseChanged += c => AnsiConsole.MarkupLineInterpolated($"[yellow]{Describe(c)}[/]");
                 result = await train();
@@ -55,6 +77,9 @@ public sealed class TrainingProgressDisplay
         return $"step {p.Step,6}  samples {p.Samples,10:N0}/{p.PlannedSamples:N0}  {p.SamplesPerSecond,8:N0}/s  " +
                $"train logloss {p.TrainLoss:F4}  eval AUC {eval.Model.Auc:F4}{bayes}  logloss {eval.Model.LogLoss:F4}  NE {eval.Model.NormalizedEntropy:F4}";
     }
+
+    public static string Describe(OfflineAdvance a) =>
+        $"step {a.Step,6}  samples {a.Samples,10:N0}/{a.PlannedSamples:N0}  {a.SamplesPerSecond,8:N0}/s  ETA {Durations.Describe(a.Eta)}";
 
     public static string Describe(PhaseChange change) =>
         $"step {change.Step}: {(change.Pruned ? "pruned" : "grown")} to bottom [{string.Join(", ", change.BottomHidden)}] top [{string.Join(", ", change.TopHidden)}] (phase {change.PhaseIndex})";

@@ -1,3 +1,4 @@
+using Recurring.Core.Data;
 using Recurring.Core.Model;
 
 namespace Recurring.Daemon.Configuration;
@@ -9,7 +10,7 @@ public sealed class ModelOptions
 
     public int EmbeddingDim { get; set; } = 16;
 
-    /// <summary>Rows of each of the 26 embedding tables.</summary>
+    /// <summary>Rows of each embedding table whose feature does not set its own (all 26 under the Criteo preset).</summary>
     public int RowsPerTable { get; set; } = 100_000;
 
     /// <summary>Embedding rows start uniform in [-bound, bound].</summary>
@@ -17,22 +18,21 @@ public sealed class ModelOptions
 
     // Null until configured, and absent from appsettings.json: configuration merges lists index by index (across
     // sources, and into a non-empty default), so a list can only be replaced whole if nothing below sets it.
-    // Defaults (13-512-256-64-16, top 512-256) are applied after binding.
+    // Defaults (D-512-256-64-16 for D dense features, top 512-256) are applied after binding. The bottom MLP's
+    // output stays 16 whatever Model:EmbeddingDim says: changing the dimension means choosing the layers too.
     public int[]? BottomLayers { get; set; }
     public int[]? TopHidden { get; set; }
 
-    public DlrmConfig ToDlrmConfig()
+    public DlrmConfig ToDlrmConfig(FeatureSchema features)
     {
         var defaults = new DlrmConfig();
         return new()
         {
+            Features = features,
             EmbeddingDim = EmbeddingDim,
             EmbeddingInitBound = EmbeddingInitBound,
-            RowsPerTable = Enumerable.Repeat(RowsPerTable, DlrmConfig.CategoricalFeatures).ToArray(),
-            BottomLayers = BottomLayers ?? defaults.BottomLayers,
+            BottomLayers = BottomLayers ?? [features.Dense.Count, .. defaults.BottomLayers.Skip(1)],
             TopHidden = TopHidden ?? defaults.TopHidden,
         };
     }
-
-    public IEnumerable<string> Validate() => ToDlrmConfig().Validate();
 }

@@ -7,27 +7,32 @@ public sealed class OfflineOptions
 {
     public const string Section = "Offline";
 
-    /// <summary>A Criteo TSV file or a folder of them (read in name order); empty means synthetic data.</summary>
+    /// <summary>
+    /// An event file, or a folder of files of one format read in name order; the extension says the format: .tsv
+    /// (Criteo layout), .jsonl or .parquet. Empty means synthetic data.
+    /// </summary>
     public string Data { get; set; } = "";
 
     /// <summary>Training events drawn from the synthetic generator when <see cref="Data"/> is empty.</summary>
+    [AtLeast(1)]
     public long SyntheticEvents { get; set; } = 3_000_000;
 
-    /// <summary>Held-out events: the ones right after the training range (synthetic) or the last lines of the data.</summary>
+    /// <summary>
+    /// Most held-out events: the ones right after the training range (synthetic data), or the last records of
+    /// <see cref="Data"/> (at most <see cref="EvalFraction"/> of them), or the first records of <see cref="EvalData"/>.
+    /// </summary>
+    [AtLeast(1)]
     public int EvalEvents { get; set; } = 100_000;
 
+    /// <summary>Largest share of the records (lines or Parquet rows) of <see cref="Data"/> held out for evaluation when <see cref="EvalData"/> is empty.</summary>
+    public double EvalFraction { get; set; } = 0.02;
+
+    /// <summary>A separate event file or folder (formats as for <see cref="Data"/>) to evaluate on; then every record of <see cref="Data"/> trains.</summary>
+    public string EvalData { get; set; } = "";
+
+    [AtLeast(1)]
     public int EvaluateEverySteps { get; set; } = 250;
 
     /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
     public AmgpOptions Amgp { get; set; } = new();
-
-    public IEnumerable<string> Validate()
-    {
-        if (!string.IsNullOrEmpty(Data) && !File.Exists(Data) && !Directory.Exists(Data))
-            yield return $"Offline:Data: '{Data}' is neither a file nor a folder.";
-        if (SyntheticEvents < 1) yield return $"Offline:SyntheticEvents must be at least 1, not {SyntheticEvents}.";
-        if (EvalEvents < 1) yield return $"Offline:EvalEvents must be at least 1, not {EvalEvents}.";
-        if (EvaluateEverySteps < 1) yield return $"Offline:EvaluateEverySteps must be at least 1, not {EvaluateEverySteps}.";
-        foreach (var error in Amgp.Validate()) yield return error;
-    }
 }

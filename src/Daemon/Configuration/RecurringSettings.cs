@@ -1,45 +1,67 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Recurring.Checkpointing;
+using Recurring.Core.Data;
 using Recurring.Core.Data.Synthetic;
-using Recurring.Daemon.Admin;
-using Recurring.Daemon.Kafka;
-using Recurring.Daemon.Streaming;
+using Recurring.Core.Model;
 
 namespace Recurring.Daemon.Configuration;
 
 /// <summary>
-/// Every configuration section bound and validated together, for commands that run without the host. Each
-/// problem is one line naming its key.
+/// Every section of <see cref="RecurringOptions.Sections"/> bound and validated together, for commands that run
+/// without the host. Each problem is one line naming its key; the validators are the host's.
 /// </summary>
 public sealed class RecurringSettings
 {
-    public const string SyntheticSection = "Synthetic";
+    private readonly IReadOnlyDictionary<Type, object> _options;
+    private readonly IReadOnlyList<string> _bindingErrors;
 
-    public ModelOptions Model { get; private init; } = new();
-    public TrainingOptions Training { get; private init; } = new();
-    public OfflineOptions Offline { get; private init; } = new();
-    public SyntheticDataOptions Synthetic { get; private init; } = new();
-    public CheckpointOptions Checkpoints { get; private init; } = new();
-    public CheckpointScheduleOptions CheckpointSchedule { get; private init; } = new();
-    public KafkaOptions Kafka { get; private init; } = new();
-    public StreamingOptions Streaming { get; private init; } = new();
-    public AdminOptions Admin { get; private init; } = new();
-    public TorchOptions Torch { get; private init; } = new();
-    public LogOptions Log { get; private init; } = new();
+    private RecurringSettings(IReadOnlyDictionary<Type, object> options, IReadOnlyList<string> bindingErrors)
+    {
+        _options = options;
+        _bindingErrors = bindingErrors;
+    }
 
-    /// <summary>Binds and validates; on problems writes one "configuration error:" line each and returns null.</summary>
-    public static RecurringSettings? TryLoad(IConfiguration configuration, TextWriter errors)
+    public ModelOptions Model => Get<ModelOptions>();
+    public FeaturesOptions Features => Get<FeaturesOptions>();
+    public TrainingOptions Training => Get<TrainingOptions>();
+    public OfflineOptions Offline => Get<OfflineOptions>();
+    public SyntheticDataOptions Synthetic => Get<SyntheticDataOptions>();
+    public CheckpointOptions Checkpoints => Get<CheckpointOptions>();
+    public KafkaOptions Kafka => Get<KafkaOptions>();
+    public StreamingOptions Streaming => Get<StreamingOptions>();
+    public AdminOptions Admin => Get<AdminOptions>();
+    public TorchOptions Torch => Get<TorchOptions>();
+    public LogOptions Log => Get<LogOptions>();
+
+    public T Get<T>() => (T)_options[typeof(T)];
+
+    /// <summary>The options object of one section, by its type.</summary>
+    public object Of(Type optionsType) => _options[optionsType];
+
+    /// <summary>
+    /// Checks the keys, binds and validates; on problems writes one "configuration error:" line each (unknown keys
+    /// first) and returns null.
+    /// </summary>
+    /// <param name="commandRules">Rules of the command on top of every section's own (the daemon's choice of brokers), judged
+    /// once the sections are valid: a misspelt key would otherwise be reported twice, as unknown and as missing.</param>
+    public static RecurringSettings? TryLoad(IConfiguration configuration, TextWriter errors, Func<RecurringSettings, IEnumerable<string>>? commandRules = null)
     {
         var settings = Bind(configuration);
-        var problems = settings.Validate();
+        IReadOnlyList<string> problems = [.. ConfigurationKeys.Recurring.UnknownKeyProblems(configuration), .. settings.Validate()];
+        if (problems.Count == 0 && commandRules is not null) problems = [.. commandRules(settings)];
         foreach (var problem in problems) errors.WriteLine($"configuration error: {problem}");
         return problems.Count == 0 ? settings : null;
     }
 
+    /// <summary>The configured feature schema, tables without their own Rows sized by Model:RowsPerTable.</summary>
+    public FeatureSchema Schema => Features.ToSchema(Model.RowsPerTable);
+
+    /// <summary>The configured model under the configured schema.</summary>
+    public DlrmConfig ToDlrmConfig() => Model.ToDlrmConfig(Schema);
+
     /// <inheritdoc cref="DeviceSelection.Resolve"/>
     public TorchDevice ResolveDevice() => DeviceSelection.Resolve(Training, Torch);
-
-    private IReadOnlyList<string> _bindingErrors = [];
 
     /// <summary>
     /// Binds every section. A value that does not convert (a word where a number belongs) is reported by
@@ -49,65 +71,66 @@ public sealed class RecurringSettings
     public static RecurringSettings Bind(IConfiguration configuration)
     {
         var errors = new List<string>();
-        T Section<T>(string name, Func<IConfigurationSection, T?> bind) where T : new()
+        var options = new Dictionary<Type, object>();
+        foreach (var section in RecurringOptions.Sections)
         {
             try
             {
-                return bind(configuration.GetSection(name)) ?? new T();
+                options[section.OptionsType] = section.Bind(configuration);
             }
             catch (InvalidOperationException e)
             {
                 // The binder's message names the key and the type it could not convert to.
                 errors.Add(e.InnerException is { } cause ? $"{e.Message} {cause.Message}" : e.Message);
-                return new T();
+                options[section.OptionsType] = section.Defaults();
             }
         }
+        return new RecurringSettings(options, errors);
+    }
 
-        return new RecurringSettings
-        {
-            Model = Section(ModelOptions.Section, s => s.Get<ModelOptions>()),
-            Training = Section(TrainingOptions.Section, s => s.Get<TrainingOptions>()),
-            Offline = Section(OfflineOptions.Section, s => s.Get<OfflineOptions>()),
-            Synthetic = Section(SyntheticSection, BindSynthetic),
-            Checkpoints = Section(CheckpointOptions.Section, s => s.Get<CheckpointOptions>()),
-            CheckpointSchedule = Section(CheckpointOptions.Section, s => s.Get<CheckpointScheduleOptions>()),
-            Kafka = Section(KafkaOptions.Section, s => s.Get<KafkaOptions>()),
-            Streaming = Section(StreamingOptions.Section, s => s.Get<StreamingOptions>()),
-            Admin = Section(AdminOptions.Section, s => s.Get<AdminOptions>()),
-            Torch = Section(TorchOptions.Section, s => s.Get<TorchOptions>()),
-            Log = Section(LogOptions.Section, s => s.Get<LogOptions>()),
-            _bindingErrors = errors,
-        };
+    /// <summary>The options objects the host registered (<see cref="RecurringOptions.AddRecurringOptions"/>), so both see the same instances.</summary>
+    internal static RecurringSettings From(IServiceProvider services) =>
+        new(RecurringOptions.Sections.ToDictionary(s => s.OptionsType, s => services.GetRequiredService(s.OptionsType)), []);
+
+    /// <summary>Kafka:Format criteo-tsv fills 13 dense then 26 single-valued sparse features by position: another layout needs json.</summary>
+    private IEnumerable<string> KafkaFormatProblems()
+    {
+        if (Kafka.Format == KafkaEventFormat.CriteoTsv && !Features.Validate(Model.RowsPerTable).Any() && !Schema.HasCriteoLayout)
+            yield return $"{KafkaOptions.Section}:{nameof(KafkaOptions.Format)} is criteo-tsv, whose lines hold {CriteoRecord.DenseCount} dense then " +
+                         $"{CriteoRecord.CategoricalCount} single-valued sparse features, but {FeaturesOptions.Section} declares {DescribeLayout()}: " +
+                         $"set {KafkaOptions.Section}:{nameof(KafkaOptions.Format)}=json.";
     }
 
     /// <summary>
-    /// The binder appends configured list items to a non-empty default list; the generator's per-table lists are
-    /// read separately so a configured list replaces the default.
+    /// Criteo TSV files fill 13 dense then 26 single-valued sparse features by position: Offline:Data or
+    /// Offline:EvalData naming a .tsv file under another layout has nothing to read (a folder's files are checked when
+    /// the offline phase lists them). JSON-lines and Parquet files and the synthetic teacher follow any schema.
     /// </summary>
-    private static SyntheticDataOptions BindSynthetic(IConfigurationSection section)
+    private IEnumerable<string> OfflineSourceProblems()
     {
-        var bound = section.Get<SyntheticDataOptions>(o => o.ErrorOnUnknownConfiguration = false) ?? new();
-        var defaults = new SyntheticDataOptions();
-        return bound with
+        if (Features.Validate(Model.RowsPerTable).Any() || Schema.HasCriteoLayout) yield break;
+        foreach (var (key, path) in new[] { (nameof(OfflineOptions.Data), Offline.Data), (nameof(OfflineOptions.EvalData), Offline.EvalData) })
         {
-            CategoricalCardinalities = section.GetSection(nameof(SyntheticDataOptions.CategoricalCardinalities)).Get<int[]>() ?? defaults.CategoricalCardinalities,
-            DenseMissingRates = section.GetSection(nameof(SyntheticDataOptions.DenseMissingRates)).Get<double[]>() ?? defaults.DenseMissingRates,
-            CategoricalMissingRates = section.GetSection(nameof(SyntheticDataOptions.CategoricalMissingRates)).Get<double[]>() ?? defaults.CategoricalMissingRates,
-        };
+            if (EventFile.FormatOf(path) == EventFileFormat.CriteoTsv)
+                yield return $"{OfflineOptions.Section}:{key} '{path}' is Criteo TSV, whose lines hold {CriteoRecord.DenseCount} dense then " +
+                             $"{CriteoRecord.CategoricalCount} single-valued sparse features, but {FeaturesOptions.Section} declares {DescribeLayout()}: " +
+                             "write the events as .jsonl or .parquet.";
+        }
     }
 
-    public IReadOnlyList<string> Validate() =>
-    [
-        .. _bindingErrors,
-        .. Model.Validate(),
-        .. Training.Validate(),
-        .. Offline.Validate(),
-        .. Synthetic.Validate().Select(e => $"{SyntheticSection}:{e}"),
-        .. Checkpoints.Validate(),
-        .. CheckpointSchedule.Validate(),
-        .. Kafka.Validate(),
-        .. Streaming.Validate(),
-        .. Admin.Validate(),
-        .. Torch.Validate(),
-    ];
+    private string DescribeLayout() => $"{Schema.Dense.Count} dense and {Schema.Sparse.Count} sparse features ({Schema.MultiValued.Count} multi-valued)";
+
+    /// <summary>
+    /// Each section's problems, the model's shape beside the Model section's own (under the configured schema, or the
+    /// Criteo preset while that is invalid, so a broken feature does not hide a broken layer), and whether the event
+    /// sources can fill the schema.
+    /// </summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = RecurringOptions.Sections.SelectMany(section => section.Problems(_options[section.OptionsType])).ToList();
+        bool schemaValid = !problems.Any(p => p.StartsWith(FeaturesOptions.Section + ":", StringComparison.Ordinal));
+        var shape = Model.ToDlrmConfig(schemaValid ? Schema : FeatureSchema.Criteo()).Validate().Select(problem => $"{ModelOptions.Section}:{problem}");
+        problems.InsertRange(problems.FindLastIndex(p => p.StartsWith(ModelOptions.Section + ":", StringComparison.Ordinal)) + 1, shape);
+        return [.. _bindingErrors, .. problems, .. KafkaFormatProblems(), .. OfflineSourceProblems()];
+    }
 }

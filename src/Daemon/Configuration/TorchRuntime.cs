@@ -3,24 +3,6 @@ using System.Text;
 
 namespace Recurring.Daemon.Configuration;
 
-/// <summary>Section "Torch": where libtorch comes from.</summary>
-public sealed class TorchOptions
-{
-    public const string Section = "Torch";
-
-    /// <summary>
-    /// A folder holding a (CUDA) libtorch, e.g. a PyTorch wheel's torch/lib, loaded before TorchSharp initialises.
-    /// Empty: the libtorch shipped with the build, or whatever LD_LIBRARY_PATH finds.
-    /// </summary>
-    public string NativeLibraryDirectory { get; set; } = "";
-
-    public IEnumerable<string> Validate()
-    {
-        if (NativeLibraryDirectory.Length > 0 && !Directory.Exists(NativeLibraryDirectory))
-            yield return $"{Section}:NativeLibraryDirectory: '{NativeLibraryDirectory}' is not a folder.";
-    }
-}
-
 /// <summary>A GPU as NVML reports it.</summary>
 public sealed record GpuInfo(string Name, long TotalBytes, long UsedBytes);
 

@@ -19,16 +19,14 @@ public sealed class TrainingOptions
     /// <summary>Intra-op threads; 0 keeps libtorch's default (one per core).</summary>
     public int Threads { get; set; }
 
+    [AtLeast(1)]
     public int BatchSize { get; set; } = 2048;
     public long Seed { get; set; } = 1;
-    public OptimizerOptions Optimizer { get; set; } = new();
 
-    public IEnumerable<string> Validate()
-    {
-        if (!DeviceSelection.IsValid(Device))
-            yield return $"Training:Device must be auto, cpu, cuda or cuda:N, not '{Device}'.";
-        if (Threads < 0) yield return $"Training:Threads must be 0 (default) or positive, not {Threads}.";
-        if (BatchSize < 1) yield return $"Training:BatchSize must be at least 1, not {BatchSize}.";
-        foreach (var error in Optimizer.Validate()) yield return error;
-    }
+    /// <summary>
+    /// Scales a step's whole gradient down to this L2 norm when it is larger (both phases; not stored in checkpoints,
+    /// so it can be changed for a restart). 0 turns clipping off. recurring_gradient_norm shows the norms before clipping.
+    /// </summary>
+    public double ClipGradientNorm { get; set; }
+    public OptimizerOptions Optimizer { get; set; } = new();
 }

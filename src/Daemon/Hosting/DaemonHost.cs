@@ -23,19 +23,36 @@ public static class DaemonHost
     /// Binds and validates every section first; returns null after writing one line per invalid key to
     /// <paramref name="errors"/>, before anything (a checkpoint folder, a port, a broker) was touched.
     /// </summary>
-    public static WebApplication? TryBuild(IReadOnlyList<string> overrides, TextWriter errors)
+    /// <param name="environmentName">The host environment; by default DOTNET_ENVIRONMENT's (see <see cref="RecurringConfiguration.EnvironmentName"/>).</param>
+    public static WebApplication? TryBuild(IReadOnlyList<string> overrides, TextWriter errors, string? environmentName = null)
     {
+        var environment = environmentName ?? RecurringConfiguration.EnvironmentName;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = RecurringConfiguration.EnvironmentName,
+            EnvironmentName = environment,
         });
         builder.Configuration.Sources.Clear();
-        builder.Configuration
-            .AddEnvironmentVariables("DOTNET_") // host settings such as shutdownTimeoutSeconds
-            .AddRecurringSources(builder.Environment.EnvironmentName, overrides);
+        try
+        {
+            builder.Configuration
+                .AddEnvironmentVariables("DOTNET_") // host settings such as shutdownTimeoutSeconds
+                .AddRecurringSources(environment, overrides);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        {
+            // --config naming no file, or a file that is not JSON (the host's configuration loads it right away; the
+            // innermost error says where the JSON breaks).
+            var cause = e.GetBaseException();
+            errors.WriteLine($"configuration error: {e.Message}{(cause == e ? "" : " " + cause.Message)}");
+            return null;
+        }
 
-        if (RecurringSettings.TryLoad(builder.Configuration, errors) is not { } settings) return null;
+        if (RecurringSettings.TryLoad(builder.Configuration, errors, s => s.Kafka.DaemonProblems(environment)) is not { } settings) return null;
+        // The embedded broker is Development's default without brokers (`dotnet run` in the repository, through
+        // src/Daemon/Properties/launchSettings.json); made explicit here, so every part of the daemon sees one choice.
+        if (settings.Kafka.EmbeddedByDefault(environment))
+            builder.Configuration.AddInMemoryCollection([new($"{KafkaOptions.Section}:{nameof(KafkaOptions.Embedded)}", "true")]);
 
         var services = builder.Services;
         services.AddSerilog((_, logging) =>
@@ -45,6 +62,9 @@ public static class DaemonHost
             else logging.WriteTo.Console(outputTemplate: LogOptions.TextTemplate);
         });
         services.AddSystemd();
+        // `recurring run` prints one start line of its own with the environment and the admin address.
+        services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
+        builder.WebHost.SuppressStatusMessages(true);
         services.Configure<HostOptions>(options =>
         {
             options.ShutdownTimeout = builder.Configuration.GetValue<int?>("shutdownTimeoutSeconds") is { } seconds
@@ -58,15 +78,8 @@ public static class DaemonHost
             kestrel.Listen(address, settings.Admin.Port);
         });
 
-        services.AddSingleton(settings);
-        services.AddSingleton(settings.Admin);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<DaemonStatus>();
-        services.AddSingleton<TrainingControl>();
-        services.AddSingleton<KafkaConnection>();
-        services.AddSingleton<RecurringMetrics>();
-        services.AddSingleton<AdminTokenFilter>();
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("training", tags: [AdminEndpoints.ReadyTag]);
+        services.AddRecurring(builder.Configuration);
+        services.AddRecurringAdmin();
         services.AddHostedService<TrainingService>();
         services.AddHostedService<ProgressReporter>();
 
@@ -80,7 +93,8 @@ public static class DaemonHost
                 : HttpMethods.IsPost(http.Request.Method) ? LogEventLevel.Information
                 : LogEventLevel.Debug;
         });
-        app.MapAdminEndpoints(app.Services.GetRequiredService<RecurringMetrics>());
+        app.UseAdminAuthentication();
+        app.MapAdminEndpoints();
         return app;
     }
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Recurring.Daemon.Admin;
+using Recurring.Daemon.Status;
 
 namespace Recurring.Daemon.Hosting;
 
@@ -11,36 +13,30 @@ public sealed class ProgressReporter(DaemonStatus status, ILogger<ProgressReport
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, status.Time);
-        while (await NextTickAsync(timer, stoppingToken))
+        while (await timer.WaitForNextTickOrStopAsync(stoppingToken))
         {
-            var s = status.Current;
-            switch (s.Phase)
+            var s = status.Snapshot();
+            var (model, streaming, reader) = (s.Model, s.Streaming, s.Reader);
+            switch (s.Activity.Activity)
             {
-                case DaemonPhase.Offline:
-                    logger.LogInformation("offline: {Samples:N0}/{Planned:N0} events, {Rate:N0}/s, eval AUC {Auc} (Bayes {Bayes}), MLP widths bottom [{Bottom}] top [{Top}]",
-                        s.Samples, s.OfflinePlannedSamples, s.SamplesPerSecond, Format(s.OfflineEvalAuc), Format(s.OfflineBayesAuc),
-                        string.Join(", ", s.BottomWidths.Skip(1).SkipLast(1)), string.Join(", ", s.TopWidths.Skip(1).SkipLast(1)));
+                case DaemonActivity.Offline when s.Offline.PlannedSamples == 0:
+                    // Until the run is set up (the data opened, the held-out set read, the teacher calibrated) there is no plan to report against.
+                    logger.LogInformation("offline: setting up the run ({Samples:N0} events trained so far)", model.Samples);
                     break;
-                case DaemonPhase.Streaming:
+                case DaemonActivity.Offline:
+                    logger.LogInformation("offline: {Samples:N0}/{Planned:N0} events, {Rate:N0}/s, ETA {Eta}, eval AUC {Auc} (Bayes {Bayes}), MLP widths bottom [{Bottom}] top [{Top}]",
+                        model.Samples, s.Offline.PlannedSamples, model.SamplesPerSecond,
+                        Durations.Describe(StatusDocument.OfflineEtaSeconds(s) is { } eta ? TimeSpan.FromSeconds(eta) : null),
+                        Format(s.Offline.EvalAuc), Format(s.Offline.BayesAuc),
+                        string.Join(", ", model.BottomWidths.Skip(1).SkipLast(1)), string.Join(", ", model.TopWidths.Skip(1).SkipLast(1)));
+                    break;
+                case DaemonActivity.Streaming:
                     logger.LogInformation("streaming: {Trained:N0} trained, {DeadLettered:N0} dead-lettered, {Rate:N0}/s, progressive AUC {Auc} NE {Ne}, lag {Lag:N0}, last checkpoint {Age}{Paused}{Kafka}",
-                        s.EventsTrained, s.DeadLettered.Values.Sum(), s.SamplesPerSecond, Format(s.ProgressiveWindow?.Auc), Format(s.ProgressiveWindow?.NormalizedEntropy),
-                        s.Partitions.Sum(p => p.Lag), status.CheckpointAgeSeconds(s) is { } age ? $"{age:F0} s ago" : "none",
-                        s.Paused ? " (paused)" : "", s.KafkaReachable ? "" : " (Kafka unreachable)");
+                        streaming.EventsTrained, streaming.DeadLettered.Values.Sum(), model.SamplesPerSecond, Format(streaming.ProgressiveWindow?.Auc),
+                        Format(streaming.ProgressiveWindow?.NormalizedEntropy), reader.Partitions.Sum(p => p.Lag),
+                        s.CheckpointAgeSeconds is { } age ? $"{age:F0} s ago" : "none", reader.Paused ? " (paused)" : "", reader.Reachable ? "" : " (Kafka unreachable)");
                     break;
             }
-        }
-    }
-
-    /// <summary>False once stopping: cancellation is how the host says stop (also when its start failed), not a failure.</summary>
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
         }
     }
 

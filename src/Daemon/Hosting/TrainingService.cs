@@ -1,38 +1,70 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Recurring.Checkpointing;
-using Recurring.Core.Data;
-using Recurring.Core.Growth;
-using Recurring.Core.Training;
+using Recurring.Checkpointing.Remote;
+using Recurring.Daemon.Checkpoints;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 using Recurring.Daemon.Offline;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
-using static TorchSharp.torch;
 
 namespace Recurring.Daemon.Hosting;
 
 /// <summary>
-/// The daemon's one job, from start to stop. It restores the newest valid checkpoint and goes on from there:
-/// a streaming checkpoint streams from its stored offsets; the offline phase's final model streams from
-/// Kafka:StartFrom; an interrupted offline run resumes offline; nothing at all runs the offline phase (AMGP on the
-/// configured history) first. A failure stops the host with a non-zero exit code, so systemd or Kubernetes
-/// restarts it from the last checkpoint.
+/// The daemon's one job, from start to stop, as a decision between phases. It checks the brokers first (an unreachable
+/// Kafka is reported within seconds, not after the offline phase; see <see cref="KafkaEndpoint.CheckAtStartAsync"/>),
+/// then restores the newest valid checkpoint
+/// and goes on from there: a streaming checkpoint streams from its stored offsets; the offline phase's final model
+/// streams from Kafka:StartFrom; an interrupted offline run resumes offline; nothing at all runs the offline phase
+/// (AMGP on the configured history) first, unless there are checkpoints of which none verifies (see
+/// <see cref="CheckpointOptions.AllowFreshStart"/>). With Checkpoints:Remote, the object store's checkpoints count too.
+/// A failure stops the host with a non-zero exit code, so systemd or
+/// Kubernetes restarts it from the last checkpoint.
 /// </summary>
 public sealed class TrainingService(
     RecurringSettings settings,
-    KafkaConnection kafka,
-    DaemonStatus status,
-    TrainingControl control,
+    CheckpointWriter checkpoints,
+    OfflineRunner offline,
+    StreamingPipeline streaming,
+    KafkaEndpoint kafka,
+    Heartbeat heartbeat,
+    StatusCell<ActivityState> activity,
     IHostApplicationLifetime lifetime,
-    ILoggerFactory loggers) : BackgroundService
+    ILogger<TrainingService> logger,
+    RemoteCheckpointStore? remote = null) : BackgroundService
 {
-    private readonly ILogger _logger = loggers.CreateLogger<TrainingService>();
+    /// <summary>How long the host's give-up still leaves training to record why it could not finish.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cancelled when the host's shutdown timeout runs out; the stopping token only asks for a graceful stop.</summary>
+    private readonly CancellationTokenSource _shutdownTimedOut = new();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // Training blocks its thread for long stretches; keep it off the host's start-up path.
         Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+
+    /// <summary>
+    /// A stop drains: what was read is trained and dead-lettered and a final checkpoint written, for as long as the
+    /// host's shutdown timeout (<paramref name="cancellationToken"/>) allows. A stop that ends without that checkpoint
+    /// exits with code 1.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using (cancellationToken.Register(_shutdownTimedOut.Cancel))
+            await base.StopAsync(cancellationToken);
+        if (ExecuteTask is not { IsCompleted: false } running) return;
+        await Task.WhenAny(running, Task.Delay(AbandonGrace, CancellationToken.None));
+        if (running.IsCompleted) return;
+        logger.LogError("The final checkpoint was not written: the shutdown timeout ran out first; the next start resumes from the last checkpoint");
+        Environment.ExitCode = 1;
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _shutdownTimedOut.Dispose();
+    }
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -40,159 +72,86 @@ public sealed class TrainingService(
         {
             // Only once the whole host is up, the admin port bound: a host that cannot start (the port is taken) has
             // touched no checkpoint.
-            await HostStartedAsync(stoppingToken);
-            var torchDevice = settings.ResolveDevice();
-            var device = torchDevice.Device;
-            _logger.LogInformation("Training on {Device}", torchDevice.Describe());
-            status.Update(s => s with { Device = device.ToString(), LibTorch = torchDevice.LibTorchDirectory, Gpu = torchDevice.Gpu });
-            var checkpoints = CheckpointManager.ForDirectory(settings.Checkpoints, loggers.CreateLogger<CheckpointManager>());
-            int stale = await checkpoints.RemoveStaleTemporaryFoldersAsync(stoppingToken);
-            if (stale > 0) _logger.LogWarning("Removed {Count} incomplete checkpoint folder(s) left by an interrupted write", stale);
+            await lifetime.WaitForStartAsync(stoppingToken);
+            var torch = settings.ResolveDevice();
+            logger.LogInformation("Training on {Device}", torch.Describe());
+            activity.Update(s => s with { Device = torch.Device.ToString(), LibTorch = torch.LibTorchDirectory, Gpu = torch.Gpu });
+            await kafka.CheckAtStartAsync(stoppingToken);
+            heartbeat.Beat();
 
-            var restored = await checkpoints.RestoreLatestAsync(device, accept: null, stoppingToken);
-            status.Update(s => s with { CorruptCheckpointsSkipped = checkpoints.SkippedCheckpoints });
+            var manager = checkpoints.Manager;
+            int stale = await manager.RemoveStaleTemporaryFoldersAsync(stoppingToken);
+            if (stale > 0) logger.LogWarning("Removed {Count} incomplete checkpoint folder(s) left by an interrupted write", stale);
+            // With an object store, the newest checkpoint that verifies among the local and the remote ones: a fresh
+            // volume resumes from the bucket, positions included.
+            var restored = remote is null
+                ? await manager.RestoreLatestAsync(torch.Device, accept: null, stoppingToken, features: settings.Schema)
+                : await remote.RestoreLatestAsync(torch.Device, accept: null, stoppingToken, features: settings.Schema);
+            checkpoints.CountSkipped();
+            if (restored is null && manager.SkippedCheckpoints > 0 && !settings.Checkpoints.AllowFreshStart)
+                throw await FreshStartRefusedAsync(manager, stoppingToken);
+            heartbeat.Beat();
             if (restored is not null)
-                _logger.LogInformation("Restored checkpoint {Id} ({Phase}, step {Step})", restored.Manifest.Id, restored.Manifest.Phase.Kind, restored.Manifest.Counters.Steps);
+                logger.LogInformation("Restored checkpoint {Id} ({Stage}, step {Step})", restored.Manifest.Id, restored.Manifest.Stage.Kind, restored.Manifest.Counters.Steps);
 
-            if (restored is null || restored.Manifest.Phase.Kind == PhaseKind.Offline)
+            if (restored is null || restored.Manifest.Stage.Kind == TrainingStage.Offline)
             {
-                restored = await RunOfflineAsync(checkpoints, device, restored, stoppingToken);
+                offline.Resuming(restored);
+                activity.Update(s => s with { Activity = DaemonActivity.Offline, ModelLoaded = true, TrainerRunning = true });
+                restored = await offline.RunAsync(torch.Device, restored, stoppingToken);
                 if (restored is null) return; // stopped during the offline phase, its progress checkpointed
             }
 
             using (restored)
             {
-                await StreamAsync(checkpoints, restored, stoppingToken);
+                checkpoints.Restored(restored.Manifest);
+                restored.Trainer.ClipGradientNorm = settings.Training.ClipGradientNorm;
+                activity.Update(s => s with { Activity = DaemonActivity.Streaming, ModelLoaded = true, TrainerRunning = true });
+                await streaming.RunAsync(restored.Trainer, restored.Manifest, stoppingToken, _shutdownTimedOut.Token);
             }
-            status.Update(s => s with { Phase = DaemonPhase.Stopping, TrainerRunning = false });
+            activity.Update(s => s with { Activity = DaemonActivity.Stopping, TrainerRunning = false });
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            status.Update(s => s with { Phase = DaemonPhase.Stopping, TrainerRunning = false });
+            activity.Update(s => s with { Activity = DaemonActivity.Stopping, TrainerRunning = false });
+        }
+        catch (IncompleteStopException e)
+        {
+            // Not a crash: one line with the reason, and a non-zero exit so a deploy or supervisor sees the lost work.
+            logger.LogError("{Reason}", e.Message);
+            activity.Update(s => s with { Activity = DaemonActivity.Failed, FailureReason = e.Message, TrainerRunning = false });
+            Environment.ExitCode = 1;
+        }
+        catch (FeatureSchemaMismatchException e)
+        {
+            // A configuration problem, not a crash: one line per difference, no stack trace, and exit code 2.
+            foreach (var line in e.Message.Split(Environment.NewLine)) logger.LogCritical("{Line}", line);
+            activity.Update(s => s with { Activity = DaemonActivity.Failed, FailureReason = e.Message, TrainerRunning = false });
+            Environment.ExitCode = 2;
+            lifetime.StopApplication();
+        }
+        catch (StartRefusedException e)
+        {
+            logger.LogCritical("Start refused: {Reason}", e.Message);
+            activity.Update(s => s with { Activity = DaemonActivity.Failed, FailureReason = e.Message, TrainerRunning = false });
+            Environment.ExitCode = StartRefusedException.ExitCode;
+            lifetime.StopApplication();
         }
         catch (Exception e)
         {
-            _logger.LogCritical(e, "Training failed; stopping so the supervisor restarts from the last checkpoint");
-            status.Update(s => s with { Phase = DaemonPhase.Failed, FailureReason = e.Message, TrainerRunning = false });
+            logger.LogCritical(e, "Training failed; stopping so the supervisor restarts from the last checkpoint");
+            activity.Update(s => s with { Activity = DaemonActivity.Failed, FailureReason = e.Message, TrainerRunning = false });
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }
     }
 
-    private async Task HostStartedAsync(CancellationToken stoppingToken)
+    private static async Task<StartRefusedException> FreshStartRefusedAsync(CheckpointManager manager, CancellationToken cancellationToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        await started.Task.WaitAsync(stoppingToken);
+        var found = await manager.ListAsync(hashContents: false, cancellationToken);
+        var newest = found.Count > 0 ? $" The newest, {found[0].Id}: {found[0].Problem}" : "";
+        return new StartRefusedException(
+            $"None of the {manager.SkippedCheckpoints} checkpoint(s) in {manager.Location} verifies, and starting afresh would replace the trained model.{newest} " +
+            "Inspect them with `recurring checkpoints list`, put the damaged files back or move the folders aside, or set --Checkpoints:AllowFreshStart=true to run the offline phase again.");
     }
-
-    /// <summary>Runs (or resumes) the offline phase; returns the trainer holding the final full-size model, or null when stopped.</summary>
-    private async Task<RestoredCheckpoint?> RunOfflineAsync(CheckpointManager checkpoints, Device device, RestoredCheckpoint? resume, CancellationToken stoppingToken)
-    {
-        var setup = OfflineSetup.Create(settings, device, resume, (file, error) =>
-            _logger.LogWarning("Skipped {File}:{Line}: {Reason}", Path.GetFileName(file), error.LineNumber, error.Reason));
-        _logger.LogInformation("Offline phase on {Data}: {Mode}, {Remaining:N0} events to go", setup.DataDescription,
-            setup.Schedule.Options.Mode.Name(), setup.Options.MaxEvents);
-        status.Update(s => s with
-        {
-            Phase = DaemonPhase.Offline,
-            ModelLoaded = true,
-            TrainerRunning = true,
-            AmgpMode = setup.Schedule.Options.Mode.Name(),
-            OfflinePlannedSamples = setup.Trainer.Samples + setup.Options.MaxEvents,
-            Parameters = setup.Model.ParameterCount,
-            BottomWidths = setup.Model.Bottom.Widths,
-            TopWidths = setup.Model.Top.Widths,
-        });
-
-        var trainer = setup.CreateTrainer();
-        trainer.Progress += progress => status.Update(s => s with
-        {
-            Steps = progress.Step,
-            Samples = progress.Samples,
-            SamplesPerSecond = progress.SamplesPerSecond,
-            OfflineEvalAuc = progress.LatestEvaluation.Result.Model.Auc,
-            OfflineBayesAuc = progress.LatestEvaluation.Result.Bayes?.Auc,
-            MlpFlopsRatioToDense = trainer.Flops.MlpRatioToDense,
-            AmgpPhase = setup.Schedule.PhaseAt(Math.Max(0, progress.Step - 1)).Index,
-        });
-        if (setup.Growth is not null)
-        {
-            setup.Growth.PhaseChanged += change =>
-            {
-                _logger.LogInformation("AMGP at step {Step}: {Action} to bottom [{Bottom}] top [{Top}]", change.Step, change.Pruned ? "pruned" : "grown",
-                    string.Join(", ", change.BottomHidden), string.Join(", ", change.TopHidden));
-                status.Update(s => s with { BottomWidths = setup.Model.Bottom.Widths, TopWidths = setup.Model.Top.Widths, AmgpPhase = change.PhaseIndex });
-            };
-        }
-
-        var phase = new OfflinePhase(setup, checkpoints, settings.CheckpointSchedule.EveryEvents);
-        phase.CheckpointWritten += (info, _) => status.RecordCheckpoint(info, checkpoints.SkippedCheckpoints);
-        var (result, final) = await phase.RunAsync(trainer, stoppingToken);
-        if (final is null)
-        {
-            setup.Dispose();
-            return null;
-        }
-
-        _logger.LogInformation("Offline phase done: eval AUC {Auc:F4} (Bayes {Bayes}), NE {Ne:F4}, MLP FLOPs {Flops:P1} of dense; final model {Id} pinned",
-            result.FinalEvaluation.Model.Auc, result.FinalEvaluation.Bayes?.Auc.ToString("F4") ?? "n/a", result.FinalEvaluation.Model.NormalizedEntropy,
-            result.Flops.MlpRatioToDense, final.Id);
-        // Streaming goes on from the final checkpoint exactly as a restart would: restore it.
-        setup.Dispose();
-        return await checkpoints.RestoreLatestAsync(device, m => m.Id == final.Id, stoppingToken)
-               ?? throw new CheckpointException($"The offline phase's final checkpoint {final.Id} does not verify.");
-    }
-
-    private async Task StreamAsync(CheckpointManager checkpoints, RestoredCheckpoint restored, CancellationToken stoppingToken)
-    {
-        var options = kafka.Options;
-        var model = restored.Model;
-        using var deadLetters = CreateDeadLetterSink(options);
-        using var modelUpdates = options.ModelUpdatesTopic.Length == 0
-            ? null
-            : new ModelUpdatePublisher(options.ToProducerConfig(), options.ModelUpdatesTopic,
-                KafkaResilience.CreateRetryPipeline(options.Retry, _logger, "model update"), loggers.CreateLogger<ModelUpdatePublisher>());
-        // The embedded broker lives and dies with this process: a restored checkpoint's offsets name a topic that is
-        // gone. The new topic is read from its start, and the synthetic stream resumes after the events this model
-        // already consumed (to within the partitions' lag at that checkpoint), so a restart does not replay them.
-        var manifest = kafka.EmbeddedCluster is null ? restored.Manifest : restored.Manifest with { Positions = DataPositions.None };
-        var trainer = new StreamingTrainer(restored.Trainer, manifest, checkpoints, Path.GetFullPath(settings.Checkpoints.Directory),
-            settings.CheckpointSchedule, settings.Streaming, deadLetters, modelUpdates, status, loggers.CreateLogger<StreamingTrainer>(), settings.Training.Seed);
-        using var reader = new KafkaEventReader(options, settings.Streaming, new FeatureHashing(model.Config.RowsPerTable),
-            trainer.Positions.ToDictionary(p => p.Key, p => p.Value), status, loggers.CreateLogger<KafkaEventReader>());
-
-        status.Update(s => s with
-        {
-            Phase = DaemonPhase.Streaming,
-            ModelLoaded = true,
-            TrainerRunning = true,
-            Parameters = model.ParameterCount,
-            BottomWidths = model.Bottom.Widths,
-            TopWidths = model.Top.Widths,
-            LastCheckpointId = restored.Manifest.Id,
-            LastCheckpointUtc = new DateTimeOffset(restored.Manifest.CreatedUtc, TimeSpan.Zero),
-        });
-        _logger.LogInformation("Streaming from {Topic} ({Positions})", options.Topic,
-            trainer.Positions.Count == 0 ? $"new partitions start at {options.StartFrom}" : string.Join(", ", trainer.Positions.Select(p => $"{p.Key.Partition.Value}@{p.Value}")));
-
-        reader.Start(stoppingToken);
-        control.Attach(reader, trainer);
-        kafka.StartEmbeddedProducer(alreadyStreamed: trainer.EventsConsumed);
-        try
-        {
-            var finalPositions = await trainer.RunAsync(reader.Items, reader, stoppingToken);
-            await reader.CompleteAsync(finalPositions);
-        }
-        finally
-        {
-            control.Detach();
-        }
-    }
-
-    private IDeadLetterSink CreateDeadLetterSink(KafkaOptions options) =>
-        options.DeadLetterTopic.Length > 0
-            ? new KafkaDeadLetterSink(options.ToProducerConfig(), options.DeadLetterTopic,
-                KafkaResilience.CreateRetryPipeline(options.Retry, _logger, "dead letter"), loggers.CreateLogger<KafkaDeadLetterSink>())
-            : new FileDeadLetterSink(Path.GetFullPath(settings.Streaming.DeadLetterFile));
 }

@@ -77,6 +77,16 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// From now on the brokers answer every metadata request about <paramref name="topic"/> with <paramref name="error"/>
+    /// (e.g. TopicAuthorizationFailed, as for a principal without an ACL on it); NoError lifts it.
+    /// </summary>
+    public void SetTopicError(string topic, ErrorCode error)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        lock (_lock) _native.MockTopicSetError(Cluster(), topic, error);
+    }
+
     /// <summary>Stops the brokers: their data is gone and clients get connection refused.</summary>
     public void Dispose()
     {

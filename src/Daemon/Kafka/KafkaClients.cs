@@ -8,23 +8,22 @@ public static class KafkaClients
 {
     /// <summary>A producer of raw bytes: keys may be null, values are the payload as is.</summary>
     /// <exception cref="ArgumentException">librdkafka rejected a setting, typically a misspelt Kafka:Properties key.</exception>
-    public static IProducer<byte[]?, byte[]> CreateProducer(ProducerConfig config, ILogger logger) =>
-        Build(() => new ProducerBuilder<byte[]?, byte[]>(config)
+    public static IProducer<byte[]?, byte[]> CreateProducer(ProducerConfig config, ILogger logger)
+    {
+        var errors = new KafkaErrorLog(logger);
+        return Build(() => new ProducerBuilder<byte[]?, byte[]>(config)
             .SetLogHandler((_, message) => Log(logger, message))
-            .SetErrorHandler((_, error) => LogError(logger, error))
+            .SetErrorHandler((_, error) => errors.Report(error))
             .Build());
+    }
 
     /// <summary>
     /// librdkafka's log lines at their own level, except FAIL lines (a broker connection failed): librdkafka raises
-    /// each of those again as an error event, which <see cref="LogError"/> reports, so they are only worth a debug line.
+    /// each of those again as an error event, which <see cref="KafkaErrorLog"/> reports, so they are only worth a debug line.
     /// </summary>
     public static void Log(ILogger logger, LogMessage message) =>
         logger.Log(message.Facility == "FAIL" ? LogLevel.Debug : ToLogLevel(message.Level),
             "librdkafka {Facility} {Client}: {Message}", message.Facility, message.Name, message.Message);
-
-    /// <summary>Errors the client reports on its own; it recovers from every one that is not fatal.</summary>
-    public static void LogError(ILogger logger, Error error) =>
-        logger.Log(error.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka client error {Code}: {Reason}", error.Code, error.Reason);
 
     private static LogLevel ToLogLevel(SyslogLevel level) => level switch
     {
@@ -39,7 +38,7 @@ public static class KafkaClients
     /// librdkafka checks its settings only when the client is built, and Confluent.Kafka reports a bad name as
     /// InvalidOperationException; both kinds become the ArgumentException a user-fixable setting raises elsewhere.
     /// </summary>
-    private static T Build<T>(Func<T> build)
+    public static T Build<T>(Func<T> build)
     {
         try
         {

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
+using Recurring.Daemon.Configuration;
 
 namespace Recurring.Daemon.Kafka;
 

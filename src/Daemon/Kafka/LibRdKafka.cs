@@ -6,8 +6,8 @@ using Confluent.Kafka;
 namespace Recurring.Daemon.Kafka;
 
 /// <summary>
-/// librdkafka's mock cluster API, which Confluent.Kafka does not wrap, called through the very library file that
-/// Confluent.Kafka loaded. Binding by name could pick another copy: on Debian 12 Confluent.Kafka loads
+/// librdkafka's mock cluster API and its cluster id, which Confluent.Kafka does not wrap, called through the very library
+/// file that Confluent.Kafka loaded. Binding by name could pick another copy: on Debian 12 Confluent.Kafka loads
 /// centos8-librdkafka.so because the plain librdkafka.so needs libsasl2.so.3, which Debian does not ship.
 /// </summary>
 internal sealed unsafe class LibRdKafka
@@ -29,6 +29,9 @@ internal sealed unsafe class LibRdKafka
     private readonly delegate* unmanaged<nint, int, int> _mockBrokerSetDown;
     private readonly delegate* unmanaged<nint, int, int> _mockBrokerSetUp;
     private readonly delegate* unmanaged<nint, int, void> _mockGroupInitialRebalanceDelayMs;
+    private readonly delegate* unmanaged<nint, byte*, int, void> _mockTopicSetError;
+    private readonly delegate* unmanaged<nint, int, byte*> _clusterId;
+    private readonly delegate* unmanaged<nint, void*, void> _memFree;
 
     private LibRdKafka(string path)
     {
@@ -46,6 +49,9 @@ internal sealed unsafe class LibRdKafka
         _mockBrokerSetDown = (delegate* unmanaged<nint, int, int>)Export("rd_kafka_mock_broker_set_down");
         _mockBrokerSetUp = (delegate* unmanaged<nint, int, int>)Export("rd_kafka_mock_broker_set_up");
         _mockGroupInitialRebalanceDelayMs = (delegate* unmanaged<nint, int, void>)Export("rd_kafka_mock_group_initial_rebalance_delay_ms");
+        _mockTopicSetError = (delegate* unmanaged<nint, byte*, int, void>)Export("rd_kafka_mock_topic_set_error");
+        _clusterId = (delegate* unmanaged<nint, int, byte*>)Export("rd_kafka_clusterid");
+        _memFree = (delegate* unmanaged<nint, void*, void>)Export("rd_kafka_mem_free");
     }
 
     /// <summary>Loads librdkafka through Confluent.Kafka on first use, then binds to that file.</summary>
@@ -73,6 +79,48 @@ internal sealed unsafe class LibRdKafka
 
     public void DestroyClient(nint client) => _destroy(client);
 
+    /// <summary>
+    /// The id of the cluster the brokers in <paramref name="settings"/> belong to, as their metadata reports it, or null
+    /// when none answered within <paramref name="timeout"/>. Confluent.Kafka offers it only through DescribeCluster,
+    /// which the mock brokers do not answer. The client logs nothing: the caller reports what went wrong.
+    /// </summary>
+    /// <param name="settings">A client configuration (bootstrap servers, security); Confluent.Kafka's own dotnet.* keys are left out.</param>
+    /// <exception cref="ArgumentException">librdkafka rejected a setting.</exception>
+    public string? ClusterId(IEnumerable<KeyValuePair<string, string>> settings, TimeSpan timeout)
+    {
+        var conf = _confNew();
+        var error = stackalloc byte[ErrorBufferBytes];
+        foreach (var (name, value) in settings.Where(s => !s.Key.StartsWith("dotnet.", StringComparison.Ordinal)).Append(new("log_level", "0")))
+        {
+            if (Set(conf, name, value, error) == 0) continue;
+            _confDestroy(conf);
+            throw new ArgumentException($"Kafka client settings rejected: {Text(error)}");
+        }
+        var client = _new(ProducerType, conf, error, ErrorBufferBytes);
+        if (client == 0)
+        {
+            _confDestroy(conf);
+            throw new ArgumentException($"Kafka client settings rejected: {Text(error)}");
+        }
+        try
+        {
+            var id = _clusterId(client, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
+            if (id is null) return null;
+            try
+            {
+                return Text(id);
+            }
+            finally
+            {
+                _memFree(client, id);
+            }
+        }
+        finally
+        {
+            _destroy(client);
+        }
+    }
+
     public nint NewMockCluster(nint client, int brokers)
     {
         var cluster = _mockClusterNew(client, brokers);
@@ -96,6 +144,13 @@ internal sealed unsafe class LibRdKafka
     public ErrorCode MockBrokerSetUp(nint cluster, int brokerId) => (ErrorCode)_mockBrokerSetUp(cluster, brokerId);
 
     public void MockGroupInitialRebalanceDelay(nint cluster, int milliseconds) => _mockGroupInitialRebalanceDelayMs(cluster, milliseconds);
+
+    /// <summary>Metadata answers name <paramref name="error"/> for the topic (NoError clears it), as brokers do for a missing ACL.</summary>
+    public void MockTopicSetError(nint cluster, string topic, ErrorCode error)
+    {
+        fixed (byte* name = NullTerminated(topic))
+            _mockTopicSetError(cluster, name, (int)error);
+    }
 
     private int Set(nint conf, string name, string value, byte* error)
     {

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Recurring.Core.Data;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Daemon.Configuration;
 
 namespace Recurring.Daemon.Kafka;
 
@@ -32,6 +33,7 @@ public sealed class SyntheticEventProducer : IDisposable
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly string _topic;
     private readonly SyntheticClickGenerator _generator;
+    private readonly KafkaEventFormat _format;
     private readonly TimeProvider _time;
     private readonly Action<DeliveryReport<byte[]?, byte[]>> _onDelivery;
     private long _produced;
@@ -40,12 +42,17 @@ public sealed class SyntheticEventProducer : IDisposable
     private long _nextEvent;
     private volatile string? _lastDeliveryError;
 
-    /// <exception cref="ArgumentException">librdkafka rejected a setting.</exception>
-    public SyntheticEventProducer(ProducerConfig config, string topic, SyntheticClickGenerator generator, ILogger logger, TimeProvider? time = null)
+    /// <param name="format">How the messages are written; Criteo TSV unless given (which needs a generator of Criteo's layout).</param>
+    /// <exception cref="ArgumentException">librdkafka rejected a setting, or the format cannot carry the generator's events.</exception>
+    public SyntheticEventProducer(ProducerConfig config, string topic, SyntheticClickGenerator generator, ILogger logger, TimeProvider? time = null,
+        KafkaEventFormat format = KafkaEventFormat.CriteoTsv)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         _topic = topic;
         _generator = generator;
+        _format = format;
+        if (format == KafkaEventFormat.CriteoTsv && !generator.Schema.HasCriteoLayout)
+            throw new ArgumentException("Criteo TSV lines only carry events of Criteo's layout (13 dense, 26 single-valued sparse features); the generator's schema has another.", nameof(format));
         _time = time ?? TimeProvider.System;
         _onDelivery = OnDelivery;
         _producer = KafkaClients.CreateProducer(config, logger);
@@ -81,19 +88,19 @@ public sealed class SyntheticEventProducer : IDisposable
 
         long end = count == Forever || count > long.MaxValue - firstEvent ? long.MaxValue : firstEvent + count;
         var pacing = eventsPerSecond > 0 ? new TokenBucket(eventsPerSecond, PacingBurst, _time) : null;
-        var record = new CriteoRecord();
-        using var encoder = new ClickEventEncoder();
+        var e = new ClickEvent(_generator.Schema);
+        using var encoder = new ClickEventEncoder(_format, _generator.Schema);
         Interlocked.Exchange(ref _nextEvent, firstEvent);
         for (long eventIndex = firstEvent; eventIndex < end; eventIndex++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             while (holdBack?.Invoke() == true) await Task.Delay(HoldBackWait, _time, cancellationToken);
             if (pacing is not null) await pacing.TakeAsync(cancellationToken);
-            _generator.Generate(eventIndex, record);
+            _generator.Generate(eventIndex, e);
             await HandToClientAsync(new Message<byte[]?, byte[]>
             {
                 Key = ClickEventEncoder.EventIndexKey(eventIndex),
-                Value = encoder.Encode(record),
+                Value = encoder.Encode(e),
             }, cancellationToken);
             Interlocked.Increment(ref _produced);
             Interlocked.Exchange(ref _nextEvent, eventIndex + 1);

@@ -11,7 +11,7 @@ namespace Recurring.Daemon.Offline;
 
 /// <summary>
 /// Everything the offline phase needs, built from configuration: the model and its trainer (fresh, or restored from
-/// an interrupted offline run), the training events (Criteo TSV files or the synthetic teacher) positioned where
+/// an interrupted offline run), the training events (TSV, JSON-lines or Parquet files, or the synthetic teacher) positioned where
 /// training stands, the held-out set right after them, and the AMGP schedule laid out over the whole run.
 /// </summary>
 public sealed class OfflineSetup : IDisposable
@@ -19,25 +19,25 @@ public sealed class OfflineSetup : IDisposable
     public const string FlopsMlpMetric = "flops.mlp";
     public const string FlopsInteractionMetric = "flops.interaction";
     public const string FlopsFullWidthMlpMetric = "flops.mlp_full_width";
-    public const string LinesReadCounter = "offline.lines_read";
-    public const string MalformedLinesCounter = "offline.malformed_lines";
+    // Records (lines or Parquet rows); the names predate the other formats and stay, as checkpoints hold them.
+    public const string RecordsReadCounter = "offline.lines_read";
+    public const string MalformedRecordsCounter = "offline.malformed_lines";
 
     private readonly SyntheticEventSource? _synthetic;
-    private readonly TsvEventSource? _tsv;
-    private readonly long _linesReadBefore;
+    private readonly EventFileSource? _files;
+    private readonly long _recordsReadBefore;
     private readonly long _malformedBefore;
     private readonly IReadOnlyDictionary<string, double> _metricsBefore;
 
-    private OfflineSetup(DlrmModel model, DlrmTrainer trainer, FeatureHashing hashing, IClickEventSource source,
+    private OfflineSetup(DlrmModel model, DlrmTrainer trainer, IClickEventSource source,
         EvaluationSet evaluation, GrowthPruningSchedule schedule, GrowthPruningController? growth, OfflineTrainingOptions options,
-        string dataDescription, ulong syntheticSeed, SyntheticEventSource? synthetic, TsvEventSource? tsv, long linesReadBefore, long malformedBefore,
+        string dataDescription, ulong syntheticSeed, SyntheticEventSource? synthetic, EventFileSource? files, long recordsReadBefore, long malformedBefore,
         IReadOnlyDictionary<string, double> metricsBefore, long trainingSeed)
     {
         _metricsBefore = metricsBefore;
         TrainingSeed = trainingSeed;
         Model = model;
         Trainer = trainer;
-        Hashing = hashing;
         Source = source;
         Evaluation = evaluation;
         Schedule = schedule;
@@ -46,14 +46,13 @@ public sealed class OfflineSetup : IDisposable
         DataDescription = dataDescription;
         SyntheticSeed = syntheticSeed;
         _synthetic = synthetic;
-        _tsv = tsv;
-        _linesReadBefore = linesReadBefore;
+        _files = files;
+        _recordsReadBefore = recordsReadBefore;
         _malformedBefore = malformedBefore;
     }
 
     public DlrmModel Model { get; }
     public DlrmTrainer Trainer { get; }
-    public FeatureHashing Hashing { get; }
     public IClickEventSource Source { get; }
     public EvaluationSet Evaluation { get; }
     public GrowthPruningSchedule Schedule { get; }
@@ -68,13 +67,13 @@ public sealed class OfflineSetup : IDisposable
     /// <summary>Training:Seed: model initialisation and regrowth draw from it.</summary>
     public long TrainingSeed { get; }
 
-    /// <summary>Malformed lines skipped, over the whole offline run (TSV data only).</summary>
-    public long MalformedLines => _malformedBefore + (_tsv?.MalformedLines ?? 0);
+    /// <summary>Malformed records skipped, over the whole offline run (files only).</summary>
+    public long MalformedRecords => _malformedBefore + (_files?.MalformedRecords ?? 0);
 
     /// <summary>A trainer for what is left, its FLOPs meter carrying on from a resumed checkpoint.</summary>
     public OfflineTrainer CreateTrainer()
     {
-        var trainer = new OfflineTrainer(Trainer, Hashing, Options, Evaluation, Growth);
+        var trainer = new OfflineTrainer(Trainer, Options, Evaluation, Growth);
         trainer.Flops.Set(_metricsBefore.GetValueOrDefault(FlopsMlpMetric), _metricsBefore.GetValueOrDefault(FlopsInteractionMetric),
             _metricsBefore.GetValueOrDefault(FlopsFullWidthMlpMetric));
         return trainer;
@@ -82,39 +81,39 @@ public sealed class OfflineSetup : IDisposable
 
     /// <summary>Where the next training event comes from, for a checkpoint taken now.</summary>
     public DataPositions Position() =>
-        _tsv is not null
-            ? new DataPositions([new FilePosition(_tsv.Position.Name, _tsv.Position.Offset, _tsv.Position.LineNumber)], [])
+        _files is not null
+            ? new DataPositions([new FilePosition(_files.Position.Name, _files.Position.Offset, _files.Position.Records)], [])
             : DataPositions.None with { Synthetic = new SyntheticPosition(SyntheticSeed, _synthetic!.NextEvent) };
 
     /// <summary>Counters a resumed run needs to carry on where this one stands.</summary>
     public IReadOnlyDictionary<string, long> Counters() => new Dictionary<string, long>
     {
-        [LinesReadCounter] = _linesReadBefore + (_tsv?.LinesRead ?? 0),
-        [MalformedLinesCounter] = MalformedLines,
+        [RecordsReadCounter] = _recordsReadBefore + (_files?.RecordsRead ?? 0),
+        [MalformedRecordsCounter] = MalformedRecords,
     };
 
     /// <param name="resume">A restored offline (not final) checkpoint to continue from, or null for a fresh run.</param>
-    /// <param name="onMalformed">Told about each malformed TSV line (they are skipped).</param>
+    /// <param name="onMalformed">Told about each malformed record of a file (they are skipped).</param>
     public static OfflineSetup Create(RecurringSettings settings, Device device, RestoredCheckpoint? resume = null,
-        Action<string, CriteoParseError>? onMalformed = null)
+        Action<string, EventReadError>? onMalformed = null)
     {
-        var config = settings.Model.ToDlrmConfig();
-        var hashing = new FeatureHashing(config.RowsPerTable);
+        var config = settings.ToDlrmConfig();
         var offline = settings.Offline;
         int batchSize = settings.Training.BatchSize;
         long samplesDone = resume?.Trainer.Samples ?? 0;
         var resumeCounters = resume?.Manifest.Counters.Other ?? new Dictionary<string, long>();
 
         IClickEventSource source;
-        EvaluationSet evaluation;
+        Func<IClickEventSource> openHeldOut;
+        Func<IClickEventSource> fromStart;
         SyntheticEventSource? synthetic = null;
-        TsvEventSource? tsv = null;
+        EventFileSource? files = null;
         long trainingEvents;
-        string description;
-        long linesReadBefore = resumeCounters.GetValueOrDefault(LinesReadCounter);
+        Func<int, string> describe; // by the number of events held out
+        long recordsReadBefore = resumeCounters.GetValueOrDefault(RecordsReadCounter);
         if (string.IsNullOrEmpty(offline.Data))
         {
-            var generator = new SyntheticClickGenerator(settings.Synthetic);
+            var generator = new SyntheticClickGenerator(settings.Synthetic, settings.Schema);
             trainingEvents = offline.SyntheticEvents;
             long next = 0;
             if (resume is not null)
@@ -127,31 +126,45 @@ public sealed class OfflineSetup : IDisposable
             }
             source = synthetic = new SyntheticEventSource(generator, next, trainingEvents - next);
             // Held out: the events right after the training range, as a "next day" split.
-            evaluation = EvaluationSet.Collect(new SyntheticEventSource(generator, trainingEvents, offline.EvalEvents), offline.EvalEvents, hashing, batchSize);
-            description = $"synthetic (seed {settings.Synthetic.Seed}, teacher Bayes AUC target {settings.Synthetic.TargetBayesAuc:F2})";
+            openHeldOut = () => new SyntheticEventSource(generator, trainingEvents, offline.EvalEvents);
+            fromStart = () => new SyntheticEventSource(generator, 0, trainingEvents);
+            describe = held => $"synthetic (seed {settings.Synthetic.Seed}, teacher Bayes AUC target {settings.Synthetic.TargetBayesAuc:F2}): " +
+                               $"{trainingEvents - next:N0} events train, {held:N0} held out (the events after them)";
         }
         else
         {
-            var inputs = TsvInputs.FromPath(offline.Data);
-            long lines = TsvEventSource.CountLines(inputs);
-            long heldOut = Math.Min(offline.EvalEvents, lines / 2);
-            long trainingLines = lines - heldOut;
-            TsvPosition? start = null;
+            var features = config.Features;
+            var inputs = EventFiles.FromPath(offline.Data, features);
+            long records = EventFileSource.CountRecords(inputs);
+            bool separateEval = !string.IsNullOrEmpty(offline.EvalData);
+            // Held out from the training file only when no separate file is given, and then a small share of it.
+            long heldOut = separateEval ? 0 : Math.Min(offline.EvalEvents, Math.Max(1, (long)Math.Round(records * offline.EvalFraction)));
+            if (heldOut >= records) heldOut = 0;
+            long trainingRecords = records - heldOut;
+            EventFilePosition? start = null;
             if (resume is not null)
             {
                 var position = resume.Manifest.Positions.Files.SingleOrDefault()
                     ?? throw new ArgumentException($"Checkpoint {resume.Manifest.Id} did not train on files, but Offline:Data is '{offline.Data}'.");
-                start = new TsvPosition(position.Path, position.Offset, position.LineNumber);
+                start = new EventFilePosition(position.Path, position.Offset, position.LineNumber);
             }
-            tsv = new TsvEventSource(inputs, start, maxLines: trainingLines - linesReadBefore);
-            if (onMalformed is not null) tsv.Malformed += onMalformed;
-            source = tsv;
-            using var tail = new TsvEventSource(inputs);
-            tail.SkipLines(trainingLines);
-            evaluation = EvaluationSet.Collect(tail, offline.EvalEvents, hashing, batchSize);
-            // Malformed lines are skipped, so the training event count is at most the line count.
-            trainingEvents = trainingLines;
-            description = $"{offline.Data} ({inputs.Count} file(s), {lines:N0} lines, last {heldOut:N0} held out)";
+            files = new EventFileSource(features, inputs, start, maxRecords: trainingRecords - recordsReadBefore);
+            if (onMalformed is not null) files.Malformed += onMalformed;
+            source = files;
+            openHeldOut = separateEval
+                ? () => new EventFileSource(features, EventFiles.FromPath(offline.EvalData, features))
+                : () =>
+                {
+                    var tail = new EventFileSource(features, inputs);
+                    tail.SkipRecords(trainingRecords);
+                    return tail;
+                };
+            fromStart = () => new EventFileSource(features, inputs, maxRecords: trainingRecords);
+            // Malformed records are skipped, so the training event count is at most the record count.
+            trainingEvents = trainingRecords;
+            describe = held => $"{offline.Data} ({inputs.Count} {Describe(inputs[0].Format)} file(s), {records:N0} records): {trainingRecords:N0} events train, " +
+                               (separateEval ? $"{held:N0} from {offline.EvalData} held out"
+                                             : $"{held:N0} held out (the last {(double)heldOut / records:P1}; Offline:EvalFraction, or --eval FILE)");
         }
 
         var schedule = GrowthPruningSchedule.Create(offline.Amgp, (trainingEvents + batchSize - 1) / batchSize);
@@ -161,18 +174,45 @@ public sealed class OfflineSetup : IDisposable
             MaxEvents = Math.Max(0, trainingEvents - samplesDone),
             EvaluateEverySteps = offline.EvaluateEverySteps,
         };
-        var model = resume?.Model ?? new DlrmModel(config, device, settings.Training.Seed);
+        var model = resume?.Model ?? new DlrmModel(config, device, settings.Training.Seed, MeasureStatistics(config.Features, fromStart));
         var trainer = resume?.Trainer ?? new DlrmTrainer(model, settings.Training.Optimizer);
-        var growth = offline.Amgp.Mode == AmgpMode.Dense ? null : new GrowthPruningController(schedule, model, trainer.MlpOptimizer, settings.Training.Seed);
-        return new OfflineSetup(model, trainer, hashing, source, evaluation, schedule, growth, options, description,
-            settings.Synthetic.Seed, synthetic, tsv, linesReadBefore, resumeCounters.GetValueOrDefault(MalformedLinesCounter),
+        trainer.ClipGradientNorm = settings.Training.ClipGradientNorm;
+        var evaluationSource = openHeldOut();
+        var evaluation = EvaluationSet.Collect(evaluationSource, offline.EvalEvents, model.Encoder, batchSize);
+        (evaluationSource as IDisposable)?.Dispose();
+        var growth = schedule.Options.Mode == AmgpMode.Dense ? null : new GrowthPruningController(schedule, model, trainer.MlpOptimizer, settings.Training.Seed);
+        return new OfflineSetup(model, trainer, source, evaluation, schedule, growth, options, describe(evaluation.Count),
+            settings.Synthetic.Seed, synthetic, files, recordsReadBefore, resumeCounters.GetValueOrDefault(MalformedRecordsCounter),
             resume?.Manifest.Metrics ?? new Dictionary<string, double>(), settings.Training.Seed);
+    }
+
+    private static string Describe(EventFileFormat format) => format switch
+    {
+        EventFileFormat.CriteoTsv => "Criteo TSV",
+        EventFileFormat.JsonLines => "JSON-lines",
+        _ => "Parquet",
+    };
+
+    /// <summary>The standardized features' moments over the start of the training data (nothing is read when none is standardized).</summary>
+    private static FeatureStatistics MeasureStatistics(FeatureSchema features, Func<IClickEventSource> fromStart)
+    {
+        if (features.Dense.All(d => d.Transform != DenseTransform.Standardize)) return FeatureStatistics.None;
+        var source = fromStart();
+        try
+        {
+            return FeatureStatistics.Measure(features, source);
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
     }
 
     public void Dispose()
     {
+        Growth?.Dispose();
         Trainer.Dispose();
         Model.Dispose();
-        _tsv?.Dispose();
+        _files?.Dispose();
     }
 }

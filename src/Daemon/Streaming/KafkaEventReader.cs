@@ -3,27 +3,37 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using Recurring.Checkpointing;
 using Recurring.Core.Data;
-using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
 
 namespace Recurring.Daemon.Streaming;
 
 /// <summary>
-/// Reads click events from Kafka on a dedicated thread and hands the trainer batches, in order, through a small
-/// bounded queue (so parsing and training overlap without buffering much).
+/// Reads click events from Kafka on a dedicated thread and hands the trainer batches (made by a
+/// <see cref="StreamBatcher"/>), in order, through a small bounded queue, so parsing and training overlap without
+/// buffering much.
 /// <list type="bullet">
 /// <item>Partitions come from the consumer group, but each one starts at the position the restored checkpoint holds
 /// for it; a partition the checkpoint does not know starts at Kafka:StartFrom (earliest or latest), never at a
-/// committed group offset, which may be ahead of the restored model.</item>
-/// <item>Offsets are committed only when the trainer says so, with the positions its durable checkpoint holds.</item>
+/// committed group offset, which may be ahead of the restored model. That start is resolved to a concrete offset at
+/// assignment and handed to the trainer, so the next checkpoint holds it: a restart goes on from there even when no
+/// event came from the partition meanwhile, instead of looking up "latest" again and skipping what arrived.</item>
+/// <item>A read that lands before the position expected (a topic deleted and recreated, a position past the log end
+/// that the brokers reset to the earliest offset) is logged and counted: those offsets may be trained a second time.</item>
+/// <item>Offsets are committed only when asked (<see cref="Commit"/>), with the positions of a durable checkpoint.</item>
 /// <item>When partitions leave (rebalance), the reader stops, lets the trainer train and checkpoint everything read
 /// so far, commits, and only then lets the partitions go (see <see cref="PartitionsLeaving"/>). Their positions stay:
 /// a partition that comes back (a session that lapsed during a broker outage is lost and reassigned) resumes right
 /// after the last event this model trained from it, not at Kafka:StartFrom.</item>
+/// <item>Consumption pauses while the operator (<see cref="Pause"/>) or the trainer (<see cref="Hold"/>) asks; the
+/// consumer keeps polling meanwhile, so it stays in its group.</item>
 /// </list>
+/// It owns the reader part of the status: partitions and lag, reachability, pause, events deleted unread.
 /// </summary>
-public sealed class KafkaEventReader : IDisposable
+public sealed class KafkaEventReader : IPositionCommitter, IConsumptionGate, IDisposable
 {
     private const int QueueCapacity = 4;
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
@@ -40,41 +50,41 @@ public sealed class KafkaEventReader : IDisposable
 
     private readonly KafkaOptions _kafka;
     private readonly StreamingOptions _options;
-    private readonly FeatureHashing _hashing;
-    private readonly DaemonStatus _status;
+    private readonly StreamBatcher _batcher;
+    private readonly StatusCell<ReaderState> _state;
     private readonly ILogger _logger;
+    private readonly KafkaErrorLog _errors;
     private readonly Channel<StreamItem> _queue = Channel.CreateBounded<StreamItem>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
         SingleWriter = true,
         FullMode = BoundedChannelFullMode.Wait,
     });
-    private readonly ConcurrentQueue<IReadOnlyList<TopicPartitionOffset>> _commits = new();
-    private readonly Dictionary<TopicPartition, long> _nextToRead;
-    private readonly TaskCompletionSource<IReadOnlyList<TopicPartitionOffset>> _finalCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CriteoRecord _record = new();
+    private readonly ConcurrentQueue<IReadOnlyList<StreamPosition>> _commits = new();
+    private readonly Dictionary<StreamPartition, long> _nextToRead;
+    private readonly TaskCompletionSource<IReadOnlyList<StreamPosition>> _finalCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
     private CancellationTokenSource? _stoppingSource;
     private IConsumer<byte[]?, byte[]>? _consumer;
     private Thread? _thread;
     private CancellationToken _stopping;
-    private StreamBatch? _pending;
-    private long _pendingSince;
     private volatile bool _pauseRequested;
+    private volatile bool _held;
     private bool _closing;
     private bool _paused;
     private long _lastLagCheck;
 
     /// <param name="startPositions">Next offset per partition, from the restored checkpoint.</param>
-    public KafkaEventReader(KafkaOptions kafka, StreamingOptions options, FeatureHashing hashing, IReadOnlyDictionary<TopicPartition, long> startPositions,
-        DaemonStatus status, ILogger logger)
+    public KafkaEventReader(KafkaOptions kafka, StreamingOptions options, FeatureEncoder encoder, IEnumerable<StreamPosition> startPositions,
+        StatusCell<ReaderState> state, ILogger logger)
     {
         _kafka = kafka;
         _options = options;
-        _hashing = hashing;
-        _status = status;
+        _batcher = new StreamBatcher(options, encoder, EventParsers.For(kafka.Format, encoder.Schema));
+        _state = state;
         _logger = logger;
-        _nextToRead = new Dictionary<TopicPartition, long>(startPositions);
+        _errors = new KafkaErrorLog(logger);
+        _nextToRead = startPositions.ToDictionary(p => p.Of, p => p.NextOffset);
     }
 
     /// <summary>Batches and rebalance requests for the trainer. Completes when the reader stops.</summary>
@@ -101,7 +111,7 @@ public sealed class KafkaEventReader : IDisposable
     }
 
     /// <summary>Asks the reader to commit these positions (those of a durable checkpoint) at its next turn.</summary>
-    public void Commit(IReadOnlyList<TopicPartitionOffset> positions)
+    public void Commit(IReadOnlyList<StreamPosition> positions)
     {
         if (positions.Count > 0) _commits.Enqueue(positions);
     }
@@ -110,11 +120,16 @@ public sealed class KafkaEventReader : IDisposable
 
     public void Resume() => _pauseRequested = false;
 
+    /// <summary>The trainer's pause, apart from the operator's: consumption resumes when neither holds it.</summary>
+    public void Hold() => _held = true;
+
+    public void Release() => _held = false;
+
     /// <summary>
     /// After the trainer drained <see cref="Items"/> and wrote its last checkpoint: commits those positions, leaves
     /// the group and closes the consumer.
     /// </summary>
-    public async Task CompleteAsync(IReadOnlyList<TopicPartitionOffset> finalPositions)
+    public async Task CompleteAsync(IReadOnlyList<StreamPosition> finalPositions)
     {
         _finalCommit.TrySetResult(finalPositions);
         if (_thread is { } thread) await Task.Run(thread.Join);
@@ -131,7 +146,7 @@ public sealed class KafkaEventReader : IDisposable
                 ApplyPause(consumer);
                 var result = consumer.Consume(PollTimeout());
                 if (result is { IsPartitionEOF: false, Message: not null }) Add(result);
-                if (BatchIsDue()) Send(TakePending());
+                if (_batcher.IsDue) Send(_batcher.Take());
                 ReportLag(consumer);
             }
         }
@@ -150,7 +165,7 @@ public sealed class KafkaEventReader : IDisposable
         // Stopping: what was read goes to the trainer; it trains it, checkpoints, and hands back the positions.
         try
         {
-            if (_pending is not null) Send(TakePending(), ignoreStopping: true);
+            if (_batcher.HasPending) Send(_batcher.Take(), ignoreStopping: true);
             _queue.Writer.TryComplete();
             var positions = _finalCommit.Task.WaitAsync(_abort.Token).GetAwaiter().GetResult();
             CommitRequested(consumer);
@@ -171,13 +186,47 @@ public sealed class KafkaEventReader : IDisposable
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var start = _kafka.StartFrom == KafkaStartFrom.Earliest ? Offset.Beginning : Offset.End;
-        var assigned = partitions
-            .Select(p => new TopicPartitionOffset(p, _nextToRead.TryGetValue(p, out var next) ? new Offset(next) : start))
-            .ToList();
-        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", assigned.Select(Describe)));
-        _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+        var assigned = new List<TopicPartitionOffset>(partitions.Count);
+        var described = new List<string>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (_nextToRead.TryGetValue(Of(partition), out var next))
+            {
+                assigned.Add(new TopicPartitionOffset(partition, next));
+                described.Add($"{Of(partition)}@{next} (checkpoint)");
+                continue;
+            }
+            var (start, how) = ResolveStart(partition);
+            assigned.Add(new TopicPartitionOffset(partition, start));
+            described.Add(start.IsSpecial ? $"{Of(partition)}@{how}" : $"{Of(partition)}@{start.Value} ({how})");
+            if (start.IsSpecial) continue;
+            _nextToRead[Of(partition)] = start.Value;
+            _batcher.Started(Of(partition), start.Value);
+        }
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", described));
+        _state.Update(s => s with { Reachable = true, Error = null });
+        _lastLagCheck = 0; // the status lists the new partitions at the next turn, not a lag interval later
         return assigned;
+    }
+
+    /// <summary>
+    /// Kafka:StartFrom as a concrete offset (the partition's log start or end now); librdkafka's logical offset, resolved
+    /// by the brokers at the first fetch and known to nobody else, only when the brokers do not say.
+    /// </summary>
+    private (Offset Start, string How) ResolveStart(TopicPartition partition)
+    {
+        bool earliest = _kafka.StartFrom == KafkaStartFrom.Earliest;
+        try
+        {
+            var watermarks = _consumer!.QueryWatermarkOffsets(partition, ProbeTimeout);
+            return (earliest ? watermarks.Low : watermarks.High, earliest ? "earliest" : "latest");
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning("{Partition}: could not resolve Kafka:StartFrom ({Reason}); reading starts at the {StartFrom} offset the brokers find",
+                Of(partition), e.Error.Reason, _kafka.StartFrom);
+            return (earliest ? Offset.Beginning : Offset.End, earliest ? "earliest" : "latest");
+        }
     }
 
     private void OnLeaving(List<TopicPartitionOffset> partitions, bool commit)
@@ -185,43 +234,37 @@ public sealed class KafkaEventReader : IDisposable
         if (_closing) return;
         _logger.LogInformation("Partitions {Verb}: {Partitions}; training and checkpointing what was read from them first",
             commit ? "revoked" : "lost", string.Join(", ", partitions.Select(p => p.TopicPartition)));
-        if (_pending is not null) Send(TakePending(), ignoreStopping: true);
-        var leaving = new PartitionsLeaving(partitions.Select(p => p.TopicPartition).ToList());
+        if (_batcher.HasPending) Send(_batcher.Take(), ignoreStopping: true);
+        var leaving = new PartitionsLeaving(partitions.Select(p => Of(p.TopicPartition)).ToList());
         Send(leaving, ignoreStopping: true);
         // Blocking here is the point: the partitions must not move before what was read from them is checkpointed.
-        var positions = leaving.Done.Task.WaitAsync(_abort.Token).GetAwaiter().GetResult().Where(p => leaving.Partitions.Contains(p.TopicPartition)).ToList();
-        if (commit) CommitNow(_consumer!, positions);
-        // Should a partition come back (a rejoin after the session was lost in a broker outage), reading resumes after
-        // the last event trained from it, not at Kafka:StartFrom: that would train the partition again, or skip it.
-        foreach (var partition in leaving.Partitions) _nextToRead.Remove(partition);
-        foreach (var position in positions) _nextToRead[position.TopicPartition] = position.Offset.Value;
+        // The answer holds durable positions only: what a failed checkpoint did not save is not committed.
+        var durable = leaving.Done.Task.WaitAsync(_abort.Token).GetAwaiter().GetResult().Where(p => leaving.Partitions.Contains(p.Of)).ToList();
+        if (commit) CommitNow(_consumer!, durable);
+        // _nextToRead keeps the position after the last event read, which the trainer has trained by now: should a
+        // partition come back (a rejoin after the session was lost in a broker outage), reading resumes there, not at
+        // Kafka:StartFrom, which would train the partition again, or skip it.
     }
 
     private void OnError(Error error)
     {
-        KafkaClients.LogError(_logger, error);
+        _errors.Report(error);
         if (error.IsFatal || error.Code is ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Transport or ErrorCode.Local_Resolve)
-            _status.Update(s => s with { KafkaReachable = false, KafkaError = error.Reason });
+            _state.Update(s => s with { Reachable = false, Error = error.Reason });
     }
 
     private void Add(ConsumeResult<byte[]?, byte[]> result)
     {
-        if (_nextToRead.TryGetValue(result.TopicPartition, out var expected) && result.Offset.Value > expected)
-            CountDeleted(result.TopicPartition, expected, result.Offset.Value);
-        var message = new ConsumedMessage(result.TopicPartitionOffset, result.Message.Value ?? [], result.Message.Key);
-        var batch = _pending ??= NewBatch();
-        if (CriteoLineParser.TryParse(message.Payload, _record, out var kind, out var reason))
+        var partition = Of(result.TopicPartition);
+        if (_nextToRead.TryGetValue(partition, out var expected) && result.Offset.Value != expected)
         {
-            batch.Features.Add(_record, _hashing);
-            batch.Events.Add(message);
+            if (result.Offset.Value > expected) CountDeleted(result.TopicPartition, expected, result.Offset.Value);
+            else CountRewound(result.TopicPartition, expected, result.Offset.Value);
         }
-        else
-        {
-            batch.Malformed.Add(new MalformedMessage(message, kind, reason));
-        }
-        batch.NextOffsets[result.TopicPartition] = result.Offset.Value + 1;
-        _nextToRead[result.TopicPartition] = result.Offset.Value + 1;
-        if (!_status.Current.KafkaReachable) _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+        _batcher.Add(new ConsumedMessage(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Value ?? [], result.Message.Key,
+            result.Message.Timestamp.UtcDateTime));
+        _nextToRead[partition] = result.Offset.Value + 1;
+        if (!_state.Current.Reachable) _state.Update(s => s with { Reachable = true, Error = null });
     }
 
     /// <summary>
@@ -238,34 +281,26 @@ public sealed class KafkaEventReader : IDisposable
         long deleted = Math.Min(read, logStart.Value) - expected;
         _logger.LogWarning("{Partition}: offsets {First} to {Last} were deleted (retention) before they were read: {Count} events will never be trained; " +
                            "training is slower than the topic's retention allows", partition, expected, expected + deleted - 1, deleted);
-        _status.Update(s => s with { OffsetsDeleted = s.OffsetsDeleted + deleted });
+        _state.Update(s => s with { OffsetsDeleted = s.OffsetsDeleted + deleted });
     }
 
-    private StreamBatch NewBatch()
+    /// <summary>
+    /// A read before the position expected: the position lay past the partition's log end (the topic was deleted and
+    /// recreated, or truncated by an unclean leader election), and librdkafka reset it to the earliest offset. Those
+    /// offsets are read, and trained, again; whether they hold new events or old ones only the topic's owner knows, so
+    /// say so loudly and count them rather than retrain silently.
+    /// </summary>
+    private void CountRewound(TopicPartition partition, long expected, long read)
     {
-        _pendingSince = Stopwatch.GetTimestamp();
-        return new StreamBatch(_options.MaxBatchSize);
+        long rewound = expected - read;
+        _logger.LogWarning("{Partition}: read offset {Read} where {Expected} was next: the position lay past the log end (topic recreated or truncated?) and " +
+                           "the brokers reset it to the earliest offset; {Count} offsets are read again, which trains their events a second time if they " +
+                           "are the same events", Of(partition), read, expected, rewound);
+        _state.Update(s => s with { OffsetsRewound = s.OffsetsRewound + rewound });
     }
-
-    private bool BatchIsDue() =>
-        _pending is { } batch && (batch.Features.IsFull || batch.Consumed >= 4 * _options.MaxBatchSize ||
-                                   Stopwatch.GetElapsedTime(_pendingSince).TotalMilliseconds >= _options.MaxBatchWaitMilliseconds);
 
     /// <summary>Until the pending batch is due, or <see cref="MaxPollWait"/> when that is sooner.</summary>
-    private TimeSpan PollTimeout()
-    {
-        var wait = TimeSpan.FromMilliseconds(_options.MaxBatchWaitMilliseconds);
-        if (_pending is null) return wait < MaxPollWait ? wait : MaxPollWait;
-        var left = wait - Stopwatch.GetElapsedTime(_pendingSince);
-        return left <= TimeSpan.Zero ? TimeSpan.Zero : left < MaxPollWait ? left : MaxPollWait;
-    }
-
-    private StreamBatch TakePending()
-    {
-        var batch = _pending!;
-        _pending = null;
-        return batch;
-    }
+    private TimeSpan PollTimeout() => _batcher.TimeUntilDue < MaxPollWait ? _batcher.TimeUntilDue : MaxPollWait;
 
     private void Send(StreamItem item, bool ignoreStopping = false)
     {
@@ -279,9 +314,12 @@ public sealed class KafkaEventReader : IDisposable
         while (_commits.TryDequeue(out var positions)) CommitNow(consumer, positions);
     }
 
-    private void CommitNow(IConsumer<byte[]?, byte[]> consumer, IReadOnlyList<TopicPartitionOffset> positions)
+    private void CommitNow(IConsumer<byte[]?, byte[]> consumer, IReadOnlyList<StreamPosition> positions)
     {
-        var owned = positions.Where(p => consumer.Assignment.Contains(p.TopicPartition)).ToList();
+        var owned = positions
+            .Select(p => new TopicPartitionOffset(p.Topic, new Partition(p.Partition), new Offset(p.NextOffset)))
+            .Where(p => consumer.Assignment.Contains(p.TopicPartition))
+            .ToList();
         if (owned.Count == 0) return;
         try
         {
@@ -296,12 +334,12 @@ public sealed class KafkaEventReader : IDisposable
 
     private void ApplyPause(IConsumer<byte[]?, byte[]> consumer)
     {
-        bool wanted = _pauseRequested;
+        bool wanted = _pauseRequested || _held;
         if (wanted == _paused && (!wanted || consumer.Assignment.Count == 0)) return;
         if (wanted) consumer.Pause(consumer.Assignment);
         else consumer.Resume(consumer.Assignment);
         _paused = wanted;
-        _status.Update(s => s with { Paused = wanted });
+        _state.Update(s => s with { Paused = wanted });
     }
 
     /// <summary>Lag from the watermarks the consumer already fetched; when reads stall, one query to the brokers tells reachability.</summary>
@@ -313,26 +351,25 @@ public sealed class KafkaEventReader : IDisposable
         foreach (var partition in consumer.Assignment)
         {
             var watermarks = consumer.GetWatermarkOffsets(partition);
-            long position = _nextToRead.TryGetValue(partition, out var next) ? next : watermarks.Low.Value;
+            long position = _nextToRead.TryGetValue(Of(partition), out var next) ? next : watermarks.Low.Value;
             lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, position, Math.Max(watermarks.High.Value, position)));
         }
-        if (!_status.Current.KafkaReachable && consumer.Assignment.FirstOrDefault() is { } probe)
+        if (!_state.Current.Reachable && consumer.Assignment.FirstOrDefault() is { } probe)
         {
             try
             {
                 consumer.QueryWatermarkOffsets(probe, ProbeTimeout);
-                _status.Update(s => s with { KafkaReachable = true, KafkaError = null });
+                _state.Update(s => s with { Reachable = true, Error = null });
             }
             catch (KafkaException e)
             {
-                _status.Update(s => s with { KafkaReachable = false, KafkaError = e.Error.Reason });
+                _state.Update(s => s with { Reachable = false, Error = e.Error.Reason });
             }
         }
-        _status.Update(s => s with { Partitions = lags });
+        _state.Update(s => s with { Partitions = lags });
     }
 
-    private static string Describe(TopicPartitionOffset p) =>
-        $"{p.Topic}[{p.Partition.Value}]@{(p.Offset == Offset.Beginning ? "earliest" : p.Offset == Offset.End ? "latest" : p.Offset.Value.ToString())}";
+    private static StreamPartition Of(TopicPartition partition) => new(partition.Topic, partition.Partition.Value);
 
     /// <summary>
     /// Frees the consumer: after <see cref="CompleteAsync"/>, or, when the trainer failed and will not complete, after

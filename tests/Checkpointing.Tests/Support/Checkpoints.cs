@@ -16,4 +16,15 @@ internal static class Checkpoints
 
     public static CheckpointManager Manager(ICheckpointStore store, int retryAttempts = 0) =>
         new(store, Options(store.Location, retryAttempts));
+
+    /// <summary>Two checkpoints, the newer one a step later, both with <paramref name="positions"/>; returns (older, newer) ids.</summary>
+    public static async Task<(string Older, string Newer)> TwoAsync(string directory, DataPositions? positions = null)
+    {
+        using var run = new TrainingRun(steps: 1);
+        var manager = Manager(directory);
+        var older = await manager.SaveAsync(run.Snapshot() with { Positions = positions ?? DataPositions.None }, pin: false, CancellationToken.None);
+        run.Train(1);
+        var newer = await manager.SaveAsync(run.Snapshot() with { Positions = positions ?? DataPositions.None }, pin: false, CancellationToken.None);
+        return (older.Id, newer.Id);
+    }
 }

@@ -13,7 +13,7 @@ internal sealed class TrainingRun : IDisposable
     public static DlrmConfig SmallConfig() => new()
     {
         EmbeddingDim = 4,
-        RowsPerTable = Enumerable.Range(0, DlrmConfig.CategoricalFeatures).Select(t => 10 + t).ToArray(),
+        Features = FeatureSchema.Criteo().WithRows(t => 10 + t),
         BottomLayers = [13, 8, 4],
         TopHidden = [6, 5],
     };
@@ -33,15 +33,16 @@ internal sealed class TrainingRun : IDisposable
         for (int i = 0; i < steps; i++) Trainer.TrainStep(Batch((int)Trainer.Steps));
     }
 
-    public TrainingSnapshot Snapshot(PhaseKind phase = PhaseKind.Offline) => new(Trainer, new CheckpointPhase(phase), Seed);
+    public TrainingSnapshot Snapshot(TrainingStage phase = TrainingStage.Offline) => new(Trainer, new CheckpointStage(phase), Seed);
 
     /// <summary>The same batch for the same step, so two runs can be compared step by step.</summary>
-    public static FeatureBatch Batch(int step, int count = 16)
+    /// <param name="features">The schema of the model the batch is for; <see cref="SmallConfig"/>'s by default.</param>
+    public static FeatureBatch Batch(int step, int count = 16, FeatureSchema? features = null)
     {
         var random = new Random(1000 + step);
-        var batch = new FeatureBatch(count);
-        var dense = new float[FeatureBatch.DenseWidth];
-        var rows = new long[FeatureBatch.TableCount];
+        var batch = new FeatureBatch(features ?? SmallConfig().Features, count);
+        var dense = new float[batch.DenseWidth];
+        var rows = new long[batch.SingleWidth];
         for (int i = 0; i < count; i++)
         {
             for (int j = 0; j < dense.Length; j++) dense[j] = (float)random.NextDouble();

@@ -8,7 +8,7 @@ public class CriteoLineParserTests
     private readonly CriteoRecord _record = new();
 
     [Fact]
-    public void A_valid_line_fills_every_field_and_leaves_empty_ones_missing()
+    public void AValidLineFillsEveryFieldAndLeavesEmptyOnesMissing()
     {
         Assert.True(CriteoLineParser.TryParse(Utf8(Valid), _record, out _, out _));
 
@@ -23,7 +23,7 @@ public class CriteoLineParserTests
     }
 
     [Fact]
-    public void Reusing_a_record_clears_values_that_the_next_line_leaves_missing()
+    public void ReusingARecordClearsValuesThatTheNextLineLeavesMissing()
     {
         CriteoLineParser.TryParse(Utf8(WithField(3, "42")), _record, out _, out _);
 
@@ -32,10 +32,13 @@ public class CriteoLineParserTests
         Assert.Null(_record.Dense[1]);
     }
 
-    [Fact]
-    public void A_trailing_carriage_return_is_ignored()
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void ATrailingLineEndIsIgnored(string lineEnd)
     {
-        Assert.True(CriteoLineParser.TryParse(Utf8(Valid + "\r"), _record, out _, out _));
+        Assert.True(CriteoLineParser.TryParse(Utf8(Valid + lineEnd), _record, out _, out var reason), reason);
 
         Assert.Equal(0xabcdUL, _record.Categorical[25]);
     }
@@ -43,7 +46,7 @@ public class CriteoLineParserTests
     [Theory]
     [InlineData("0", false)]
     [InlineData("1", true)]
-    public void The_label_is_0_or_1(string label, bool clicked)
+    public void TheLabelIs0Or1(string label, bool clicked)
     {
         Assert.True(CriteoLineParser.TryParse(Utf8(WithField(1, label)), _record, out _, out _));
 
@@ -57,7 +60,7 @@ public class CriteoLineParserTests
     [InlineData("1.5E-2", 0.015)]
     [InlineData("12345678901", 12345678901.0)]
     [InlineData("-12345678901234567890", -12345678901234567890.0)]
-    public void Dense_values_are_invariant_culture_numbers(string text, double expected)
+    public void DenseValuesAreInvariantCultureNumbers(string text, double expected)
     {
         Assert.True(CriteoLineParser.TryParse(Utf8(WithField(2, text)), _record, out _, out _));
 
@@ -68,7 +71,7 @@ public class CriteoLineParserTests
     [InlineData("deadBEEF", 0xdeadbeefUL)]
     [InlineData("7", 7UL)]
     [InlineData("000000000000000f", 15UL)]
-    public void Categorical_values_are_1_to_16_hex_digits_in_either_case(string text, ulong expected)
+    public void CategoricalValuesAre1To16HexDigitsInEitherCase(string text, ulong expected)
     {
         Assert.True(CriteoLineParser.TryParse(Utf8(WithField(15, text)), _record, out _, out _));
 
@@ -78,17 +81,17 @@ public class CriteoLineParserTests
     [Theory]
     [InlineData(39)]
     [InlineData(41)]
-    public void A_line_without_exactly_40_fields_is_rejected_with_the_count_found(int fieldCount)
+    public void ALineWithoutExactly40FieldsIsRejectedWithTheCountFound(int fieldCount)
     {
         var line = string.Join('\t', Enumerable.Repeat("1", fieldCount));
 
-        AssertRejected(Utf8(line), CriteoErrorKind.WrongFieldCount, $"expected 40 tab-separated fields, found {fieldCount}");
+        AssertRejected(Utf8(line), EventErrorKind.WrongFieldCount, $"expected 40 tab-separated fields, found {fieldCount}");
     }
 
     [Fact]
-    public void An_empty_line_is_rejected_as_one_field()
+    public void AnEmptyLineIsRejectedAsOneField()
     {
-        AssertRejected([], CriteoErrorKind.WrongFieldCount, "expected 40 tab-separated fields, found 1");
+        AssertRejected([], EventErrorKind.WrongFieldCount, "expected 40 tab-separated fields, found 1");
     }
 
     [Theory]
@@ -97,9 +100,9 @@ public class CriteoLineParserTests
     [InlineData("01", "'01'")]
     [InlineData(" 1", "' 1'")]
     [InlineData("true", "'true'")]
-    public void A_label_other_than_0_or_1_is_rejected(string label, string quoted)
+    public void ALabelOtherThan0Or1IsRejected(string label, string quoted)
     {
-        AssertRejected(Utf8(WithField(1, label)), CriteoErrorKind.BadLabel, $"field 1 (label): {quoted} is not 0 or 1");
+        AssertRejected(Utf8(WithField(1, label)), EventErrorKind.BadLabel, $"field 1 (label): {quoted} is not 0 or 1");
     }
 
     [Theory]
@@ -111,9 +114,9 @@ public class CriteoLineParserTests
     [InlineData("--1")]
     [InlineData("1e")]
     [InlineData("1.2.3")]
-    public void A_dense_value_that_is_not_a_number_is_rejected_naming_the_field(string text)
+    public void ADenseValueThatIsNotANumberIsRejectedNamingTheField(string text)
     {
-        AssertRejected(Utf8(WithField(5, text)), CriteoErrorKind.NonNumericDense, $"field 5 (dense I4): '{text}' is not a number");
+        AssertRejected(Utf8(WithField(5, text)), EventErrorKind.NonNumericDense, $"field 5 (dense I4): '{text}' is not a number");
     }
 
     [Theory]
@@ -122,9 +125,9 @@ public class CriteoLineParserTests
     [InlineData("-Infinity")]
     [InlineData("1e999")]
     [InlineData("-1e999")]
-    public void A_dense_value_that_is_not_finite_is_rejected_naming_the_field(string text)
+    public void ADenseValueThatIsNotFiniteIsRejectedNamingTheField(string text)
     {
-        AssertRejected(Utf8(WithField(14, text)), CriteoErrorKind.NonFiniteDense, $"field 14 (dense I13): '{text}' is not a finite number");
+        AssertRejected(Utf8(WithField(14, text)), EventErrorKind.NonFiniteDense, $"field 14 (dense I13): '{text}' is not a finite number");
     }
 
     [Theory]
@@ -133,38 +136,38 @@ public class CriteoLineParserTests
     [InlineData("-1")]
     [InlineData("0x1f")]
     [InlineData(" a")]
-    public void A_categorical_value_that_is_not_1_to_16_hex_digits_is_rejected_naming_the_field(string text)
+    public void ACategoricalValueThatIsNot1To16HexDigitsIsRejectedNamingTheField(string text)
     {
-        AssertRejected(Utf8(WithField(20, text)), CriteoErrorKind.NonHexCategorical, $"field 20 (categorical C6): '{text}' is not 1 to 16 hex digits");
+        AssertRejected(Utf8(WithField(20, text)), EventErrorKind.NonHexCategorical, $"field 20 (categorical C6): '{text}' is not 1 to 16 hex digits");
     }
 
     [Fact]
-    public void Invalid_utf8_is_rejected_with_the_bytes_escaped()
+    public void InvalidUtf8IsRejectedWithTheBytesEscaped()
     {
         var line = Utf8(WithField(2, "#"));
         line[Array.IndexOf(line, (byte)'#')] = 0xff;
 
-        AssertRejected(line, CriteoErrorKind.NonNumericDense, @"field 2 (dense I1): '\xff' is not a number");
+        AssertRejected(line, EventErrorKind.NonNumericDense, @"field 2 (dense I1): '\xff' is not a number");
     }
 
     [Fact]
-    public void A_reason_escapes_quotes_backslashes_and_control_bytes()
+    public void AReasonEscapesQuotesBackslashesAndControlBytes()
     {
-        AssertRejected(Utf8(WithField(40, "a'b\\c\u0001")), CriteoErrorKind.NonHexCategorical,
+        AssertRejected(Utf8(WithField(40, "a'b\\c\u0001")), EventErrorKind.NonHexCategorical,
             @"field 40 (categorical C26): 'a\'b\\c\x01' is not 1 to 16 hex digits");
     }
 
     [Fact]
-    public void A_reason_quotes_at_most_40_bytes_of_a_long_value_and_gives_its_length()
+    public void AReasonQuotesAtMost40BytesOfALongValueAndGivesItsLength()
     {
         var value = new string('z', 40) + new string('y', 160);
 
-        AssertRejected(Utf8(WithField(15, value)), CriteoErrorKind.NonHexCategorical,
+        AssertRejected(Utf8(WithField(15, value)), EventErrorKind.NonHexCategorical,
             $"field 15 (categorical C1): '{new string('z', 40)}...' (200 bytes) is not 1 to 16 hex digits");
     }
 
     [Fact]
-    public void Random_bytes_are_rejected_without_throwing()
+    public void RandomBytesAreRejectedWithoutThrowing()
     {
         var random = new Random(20261126);
         for (int i = 0; i < 10_000; i++)
@@ -178,7 +181,7 @@ public class CriteoLineParserTests
     }
 
     [Fact]
-    public void Parsing_a_valid_line_allocates_nothing()
+    public void ParsingAValidLineAllocatesNothing()
     {
         var line = Utf8(Valid);
         CriteoLineParser.TryParse(line, _record, out _, out _);
@@ -189,7 +192,7 @@ public class CriteoLineParserTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    private void AssertRejected(byte[] line, CriteoErrorKind expectedKind, string expectedReason)
+    private void AssertRejected(byte[] line, EventErrorKind expectedKind, string expectedReason)
     {
         Assert.False(CriteoLineParser.TryParse(line, _record, out var kind, out var reason));
         Assert.Equal(expectedKind, kind);

@@ -17,7 +17,7 @@ public class NeuronSurgeryTests
         using var apply = tensor(true);
         for (int i = 0; i < 3; i++)
         {
-            mlp.Forward(randn(6, 3, generator: new Generator((ulong)i))).square().sum().backward();
+            mlp.Forward(randn(6, 3, generator: new Generator((ulong)i))).pow(HeldScalars.Two).sum().backward();
             optimizer.Step(mlp.Parameters(), apply);
             foreach (var (_, p) in mlp.Parameters()) p.grad = null;
         }

@@ -13,7 +13,18 @@ public class ClickMetricsTests
         var metrics = ClickMetrics.Compute(Probabilities, Labels);
 
         double logLoss = BinaryMetrics.LogLoss(Probabilities, Labels);
-        Assert.Equal(new ClickMetrics(4, 0.5, 0.75, logLoss, logLoss / Math.Log(2)), metrics);
+        Assert.Equal(new ClickMetrics(4, 0.5, 0.75, logLoss, logLoss / Math.Log(2), Probabilities.Average(p => (double)p)), metrics);
+    }
+
+    [Fact]
+    public void CalibrationComparesTheMeanPredictionWithTheClickRate()
+    {
+        float[] overconfident = [0.9f, 0.9f, 0.8f, 0.8f];
+
+        var metrics = ClickMetrics.Compute(overconfident, Labels);
+
+        Assert.Equal(0.85, metrics.MeanPrediction, precision: 6);
+        Assert.Equal(0.5, metrics.ClickRate);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Recurring.Core.Data;
 using Recurring.Core.Model;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ public class DlrmModelTests
     internal static DlrmConfig SmallConfig() => new()
     {
         EmbeddingDim = 4,
-        RowsPerTable = Enumerable.Range(0, DlrmConfig.CategoricalFeatures).Select(t => 10 + t).ToArray(),
+        Features = FeatureSchema.Criteo().WithRows(t => 10 + t),
         BottomLayers = [13, 8, 4],
         TopHidden = [6, 5],
     };
@@ -18,7 +19,7 @@ public class DlrmModelTests
     {
         using var model = new DlrmModel(SmallConfig(), CPU, seed: 1);
         using var scope = NewDisposeScope();
-        var logits = model.Forward(rand(7, 13), model.Embeddings.Lookup(zeros([7, 26], ScalarType.Int64)));
+        var logits = model.Forward(rand(7, 13), model.Embeddings.Lookup(new SparseInput(zeros([7, 26], ScalarType.Int64))));
         Assert.Equal(new long[] { 7 }, logits.shape);
     }
 
@@ -36,7 +37,7 @@ public class DlrmModelTests
     {
         using var model = new DlrmModel(SmallConfig(), CPU, seed: 1);
         using var scope = NewDisposeScope();
-        var logits = model.Forward(rand(5, 13), model.Embeddings.Lookup(ones([5, 26], ScalarType.Int64)));
+        var logits = model.Forward(rand(5, 13), model.Embeddings.Lookup(new SparseInput(ones([5, 26], ScalarType.Int64))));
         logits.sum().backward();
         foreach (var (name, parameter) in model.Bottom.Parameters().Concat(model.Top.Parameters()))
         {
@@ -67,10 +68,10 @@ public class DlrmModelTests
     }
 
     [Fact]
-    public void InvalidShapeIsRejectedWithTheKey()
+    public void InvalidShapeIsRejectedNamingThePropertyAtFault()
     {
         var config = SmallConfig() with { BottomLayers = [13, 8, 5] };
         var error = Assert.Throws<ArgumentException>(() => new DlrmModel(config, CPU, seed: 1));
-        Assert.Contains("Model:BottomLayers", error.Message);
+        Assert.StartsWith("BottomLayers", error.Message);
     }
 }

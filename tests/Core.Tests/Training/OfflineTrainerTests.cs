@@ -13,22 +13,23 @@ public class OfflineTrainerTests
     private static readonly DlrmConfig Small = new()
     {
         EmbeddingDim = 8,
-        RowsPerTable = Enumerable.Repeat(2_000, DlrmConfig.CategoricalFeatures).ToArray(),
+        Features = FeatureSchema.Criteo(2_000),
         BottomLayers = [13, 32, 16, 8],
         TopHidden = [32, 16],
     };
 
     private static readonly SyntheticClickGenerator Teacher = new(new SyntheticDataOptions { Seed = 3, CalibrationSampleSize = 5_000 });
 
-    private static async Task<(OfflineResult Result, DlrmModel Model)> TrainAsync(long events, AmgpOptions? amgp = null)
+    private static async Task<(OfflineResult Result, DlrmModel Model)> TrainAsync(long events, AmgpOptions? amgp = null,
+        TimeSpan? reportEvery = null, Action<OfflineAdvance>? advanced = null)
     {
         var model = new DlrmModel(Small, CPU, seed: 1);
         using var trainer = new DlrmTrainer(model, new OptimizerOptions { MlpLearningRate = 0.01, EmbeddingLearningRate = 0.05 });
-        var hashing = new FeatureHashing(Small.RowsPerTable);
-        var options = new OfflineTrainingOptions { BatchSize = 256, MaxEvents = events, EvaluateEverySteps = 1_000 };
-        var evaluation = EvaluationSet.Collect(new SyntheticEventSource(Teacher, events, 5_000), 5_000, hashing, 1_024);
+        var options = new OfflineTrainingOptions { BatchSize = 256, MaxEvents = events, EvaluateEverySteps = 1_000, ReportEvery = reportEvery ?? TimeSpan.FromSeconds(2) };
+        var evaluation = EvaluationSet.Collect(new SyntheticEventSource(Teacher, events, 5_000), 5_000, model.Encoder, 1_024);
         var growth = amgp is null ? null : new GrowthPruningController(GrowthPruningSchedule.Create(amgp, options.PlannedSteps), model, trainer.MlpOptimizer, seed: 1);
-        var offline = new OfflineTrainer(trainer, hashing, options, evaluation, growth);
+        var offline = new OfflineTrainer(trainer, options, evaluation, growth);
+        if (advanced is not null) offline.Advanced += advanced;
         var result = await offline.RunAsync(new SyntheticEventSource(Teacher, 0, events), afterStep: null, CancellationToken.None);
         return (result, model);
     }
@@ -44,10 +45,13 @@ public class OfflineTrainerTests
         Assert.NotNull(result.FinalEvaluation.Bayes);
     }
 
-    [Fact]
-    public async Task AmgpEndsWithTheFullSizeArchitecture()
+    [Theory]
+    [InlineData(ImportanceCriterion.WeightNorm)]
+    [InlineData(ImportanceCriterion.Taylor)]
+    [InlineData(ImportanceCriterion.ActivationVariance)]
+    public async Task AmgpEndsWithTheFullSizeArchitecture(ImportanceCriterion importance)
     {
-        var amgp = new AmgpOptions { WarmupSteps = 5, PrunedSteps = 10, DenseSteps = 3, FinalDenseSteps = 5, KeepFraction = 0.5 };
+        var amgp = new AmgpOptions { WarmupSteps = 5, PrunedSteps = 10, DenseSteps = 3, FinalDenseSteps = 5, KeepFraction = 0.5, Importance = importance, ImportanceSteps = 3 };
         var (result, model) = await TrainAsync(events: 256 * 40, amgp);
         using var _ = model;
         Assert.Equal(Small.BottomLayers, model.Bottom.Widths);
@@ -64,5 +68,40 @@ public class OfflineTrainerTests
         Assert.Equal(new[] { 13, 16, 8, 8 }, model.Bottom.Widths);
         using var full = new DlrmModel(Small, CPU, seed: 1);
         Assert.True(result.ParameterCount < full.ParameterCount);
+    }
+
+    [Fact]
+    public async Task ProgressReportsSamplesAndRateBetweenEvaluations()
+    {
+        var reports = new List<OfflineAdvance>();
+        // 20 steps and a single evaluation (at the end): every step reports when ReportEvery is zero.
+        var (_, model) = await TrainAsync(events: 256 * 20, reportEvery: TimeSpan.Zero, advanced: reports.Add);
+        using var _ = model;
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(step => 256L * step), reports.Select(r => r.Samples));
+        Assert.All(reports, r => Assert.Equal(256L * 20, r.PlannedSamples));
+        Assert.All(reports, r => Assert.True(r.SamplesPerSecond > 0, $"rate {r.SamplesPerSecond} at step {r.Step}"));
+    }
+
+    [Fact]
+    public async Task TheEtaIsWhatIsLeftAtTheCurrentRate()
+    {
+        var reports = new List<OfflineAdvance>();
+        var (_, model) = await TrainAsync(events: 256 * 8, reportEvery: TimeSpan.Zero, advanced: reports.Add);
+        using var _ = model;
+
+        var halfway = reports[3];
+        Assert.Equal(256.0 * 4 / halfway.SamplesPerSecond, halfway.Eta!.Value.TotalSeconds, 3);
+        Assert.Equal(TimeSpan.Zero, reports[^1].Eta);
+    }
+
+    [Fact]
+    public async Task ProgressIsNotReportedMoreOftenThanAsked()
+    {
+        var reports = new List<OfflineAdvance>();
+        var (_, model) = await TrainAsync(events: 256 * 10, reportEvery: TimeSpan.FromHours(1), advanced: reports.Add);
+        using var _ = model;
+
+        Assert.Empty(reports);
     }
 }

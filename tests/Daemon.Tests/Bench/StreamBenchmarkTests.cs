@@ -8,8 +8,9 @@ namespace Recurring.Daemon.Tests.Bench;
 public sealed class StreamBenchmarkTests
 {
     /// <summary>A small model and batch, so the benchmark's own path runs in seconds.</summary>
-    private static RecurringSettings Small(int batchSize) => RecurringSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private static RecurringSettings Small(int batchSize, string format = "criteo-tsv") => RecurringSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
+        ["Kafka:Format"] = format,
         ["Training:BatchSize"] = $"{batchSize}",
         ["Streaming:MaxBatchSize"] = $"{batchSize}",
         ["Model:EmbeddingDim"] = "4",
@@ -22,18 +23,27 @@ public sealed class StreamBenchmarkTests
     }).Build());
 
     [Fact]
-    public async Task Measures_production_end_to_end_training_and_the_trainer_alone_over_one_partitions_events()
+    public async Task MeasuresProductionEndToEndTrainingAndTheTrainerAloneOverOnePartitionsEvents()
     {
         var measured = await new StreamBenchmark(Small(batchSize: 256), CPU).RunAsync(partitions: 1, CancellationToken.None);
 
-        Assert.Equal(StreamBenchmark.EventsPerPartition, measured.Events);
+        Assert.Equal(StreamBenchmark.EventsPerPartition(KafkaEventFormat.CriteoTsv), measured.Events);
         Assert.All([measured.ProduceEventsPerSecond, measured.EndToEndEventsPerSecond, measured.TrainerAloneEventsPerSecond],
             rate => Assert.True(double.IsFinite(rate) && rate > 0, $"rate {rate}"));
         Assert.Equal(measured.EndToEndEventsPerSecond / measured.TrainerAloneEventsPerSecond, measured.Ratio);
     }
 
     [Fact]
-    public async Task Too_few_events_to_warm_up_and_time_are_refused_with_what_to_change()
+    public async Task JsonEventsStreamEndToEndWithinWhatTheBrokerKeeps()
+    {
+        var measured = await new StreamBenchmark(Small(batchSize: 256, format: "json"), CPU).RunAsync(partitions: 1, CancellationToken.None);
+
+        Assert.Equal(StreamBenchmark.EventsPerPartition(KafkaEventFormat.Json), measured.Events);
+        Assert.True(double.IsFinite(measured.Ratio) && measured.Ratio > 0, $"ratio {measured.Ratio}");
+    }
+
+    [Fact]
+    public async Task TooFewEventsToWarmUpAndTimeAreRefusedWithWhatToChange()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => new StreamBenchmark(Small(batchSize: 2048), CPU).RunAsync(partitions: 1, CancellationToken.None));
 

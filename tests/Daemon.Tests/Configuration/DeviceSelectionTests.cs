@@ -27,7 +27,7 @@ public class DeviceSelectionTests
     [Fact]
     public void AMissingNativeLibraryFolderIsAConfigurationError()
     {
-        var errors = new TorchOptions { NativeLibraryDirectory = "/no/such/folder" }.Validate().ToList();
+        var errors = new TorchOptionsValidator().Problems(new TorchOptions { NativeLibraryDirectory = "/no/such/folder" });
         Assert.Equal("Torch:NativeLibraryDirectory: '/no/such/folder' is not a folder.", Assert.Single(errors));
     }
 
@@ -54,8 +54,8 @@ public class DeviceSelectionTests
     {
         Skip.IfNot(TorchSharp.torch.TryInitializeDeviceType(TorchSharp.DeviceType.CUDA) && cuda.is_available(),
             "no CUDA device: this build's libtorch is CPU-only (see scripts/publish-bundle.sh for GPU machines)");
-        var config = new DlrmConfig { EmbeddingDim = 4, RowsPerTable = Enumerable.Repeat(50, 26).ToArray(), BottomLayers = [13, 8, 4], TopHidden = [8] };
-        var batch = new FeatureBatch(64);
+        var config = new DlrmConfig { EmbeddingDim = 4, Features = FeatureSchema.Criteo(50), BottomLayers = [13, 8, 4], TopHidden = [8] };
+        var batch = new FeatureBatch(config.Features, 64);
         var random = new Random(1);
         for (int i = 0; i < 64; i++)
             batch.Add(Enumerable.Range(0, 13).Select(_ => (float)random.NextDouble()).ToArray(), Enumerable.Range(0, 26).Select(_ => (long)random.Next(50)).ToArray(), random.Next(4) == 0);

@@ -14,14 +14,14 @@ public class RecurringSettingsTests
     public void ConfiguredLayerListsReplaceTheDefaultsInsteadOfExtendingThem()
     {
         var settings = Bind(("Model:BottomLayers:0", "13"), ("Model:BottomLayers:1", "32"), ("Model:BottomLayers:2", "16"));
-        Assert.Equal(new[] { 13, 32, 16 }, settings.Model.ToDlrmConfig().BottomLayers);
+        Assert.Equal(new[] { 13, 32, 16 }, settings.ToDlrmConfig().BottomLayers);
     }
 
     [Fact]
     public void DefaultsApplyWhenNothingIsConfigured()
     {
         var settings = Bind();
-        Assert.Equal(new[] { 13, 512, 256, 64, 16 }, settings.Model.ToDlrmConfig().BottomLayers);
+        Assert.Equal(new[] { 13, 512, 256, 64, 16 }, settings.ToDlrmConfig().BottomLayers);
         Assert.Empty(settings.Validate());
     }
 
@@ -76,5 +76,33 @@ public class RecurringSettingsTests
         Assert.Equal(LogFormat.Text, Bind().Log.Format);
         Assert.Equal(LogFormat.Json, Bind(("Log:Format", "json")).Log.Format);
         Assert.Contains("Log:Format", Assert.Single(Bind(("Log:Format", "xml")).Validate()));
+    }
+
+    [Fact]
+    public void CoreAndCheckpointingProblemsGetTheirSectionPrefixedOnce()
+    {
+        var errors = Bind(
+            ("Model:EmbeddingInitBound", "-1"),
+            ("Training:Optimizer:Epsilon", "0"),
+            ("Offline:Amgp:FinalDenseSteps", "0"),
+            ("Synthetic:ZipfExponent", "0"),
+            ("Checkpoints:KeepLast", "0"),
+            ("Kafka:Retry:MaxAttempts", "0")).Validate();
+
+        Assert.Equal(
+        [
+            "Model:EmbeddingInitBound must be a positive number, not -1.",
+            "Training:Optimizer:Epsilon must be positive, not 0.",
+            "Offline:Amgp:FinalDenseSteps must be at least 1: AMGP always ends with a full-size dense phase, not 0.",
+            "Synthetic:ZipfExponent must be positive and finite; got 0.",
+            "Checkpoints:KeepLast must be at least 1 (the newest checkpoint is what a restart resumes from), not 0.",
+            "Kafka:Retry:MaxAttempts must be at least 1 (1 = no retry), not 0.",
+        ], errors);
+    }
+
+    [Fact]
+    public void AZeroLayerWidthNamesTheListItIsIn()
+    {
+        Assert.StartsWith("Model:TopHidden: every layer width must be at least 1", Assert.Single(Bind(("Model:TopHidden:0", "0")).Validate()));
     }
 }

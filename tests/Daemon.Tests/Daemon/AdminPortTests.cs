@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Status;
+using Recurring.Daemon.Streaming;
 using Recurring.Daemon.Tests.Kafka;
 
 namespace Recurring.Daemon.Tests.Daemon;
@@ -11,7 +13,7 @@ namespace Recurring.Daemon.Tests.Daemon;
 public sealed class AdminPortTests(KafkaClusterFixture kafka)
 {
     [Fact]
-    public async Task A_taken_admin_port_fails_the_start_before_training_touches_any_checkpoint()
+    public async Task ATakenAdminPortFailsTheStartBeforeTrainingTouchesAnyCheckpoint()
     {
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
@@ -24,7 +26,7 @@ public sealed class AdminPortTests(KafkaClusterFixture kafka)
             Assert.IsType<AddressInUseException>(error.InnerException);
 
             await Task.Delay(TimeSpan.FromSeconds(1)); // time enough to restore or train, had training started
-            Assert.Equal(DaemonPhase.Starting, app.Services.GetRequiredService<DaemonStatus>().Current.Phase);
+            Assert.Equal(DaemonActivity.Starting, app.Services.GetRequiredService<DaemonStatus>().Snapshot().Activity.Activity);
         }
         Assert.False(Directory.Exists(setup.CheckpointDirectory), "the checkpoint folder was created");
     }

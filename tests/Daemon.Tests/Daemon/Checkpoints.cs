@@ -15,7 +15,7 @@ internal static class Checkpoints
     }
 
     public static async Task<IReadOnlyList<CheckpointManifest>> StreamingManifestsAsync(DaemonSetup setup) =>
-        (await ListAsync(setup)).Select(c => c.Manifest!).Where(m => m.Phase.Kind == PhaseKind.Streaming).ToList();
+        (await ListAsync(setup)).Select(c => c.Manifest!).Where(m => m.Stage.Kind == TrainingStage.Streaming).ToList();
 
     /// <summary>Next offset per partition, as the manifest holds them.</summary>
     public static IReadOnlyDictionary<int, long> Positions(CheckpointManifest manifest, string topic) =>

@@ -20,7 +20,8 @@ internal sealed class ClickTopic : IDisposable
     private readonly CriteoRecord _record = new();
     private long _nextEvent;
 
-    public ClickTopic(string bootstrapServers, string topic)
+    /// <param name="messageMaxBytes">The largest message this producer sends (librdkafka's default: 1,000,000 bytes).</param>
+    public ClickTopic(string bootstrapServers, string topic, int? messageMaxBytes = null)
     {
         _bootstrapServers = bootstrapServers;
         Topic = topic;
@@ -31,6 +32,7 @@ internal sealed class ClickTopic : IDisposable
                 LingerMs = 1,
                 // Long enough to outlast a test's broker outage: messages produced meanwhile get through after it.
                 MessageTimeoutMs = 30_000,
+                MessageMaxBytes = messageMaxBytes,
             })
             .SetLogHandler((_, _) => { })
             .Build();

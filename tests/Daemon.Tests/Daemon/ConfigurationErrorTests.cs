@@ -5,7 +5,7 @@ namespace Recurring.Daemon.Tests.Daemon;
 public sealed class ConfigurationErrorTests
 {
     [Fact]
-    public void Invalid_settings_build_no_daemon_write_one_line_per_key_and_create_no_checkpoint_folder()
+    public void InvalidSettingsBuildNoDaemonWriteOneLinePerKeyAndCreateNoCheckpointFolder()
     {
         var folder = Directory.CreateTempSubdirectory("recurring-config-").FullName;
         try
@@ -41,7 +41,7 @@ public sealed class ConfigurationErrorTests
     }
 
     [Fact]
-    public void A_value_of_the_wrong_type_builds_no_daemon_and_names_its_key()
+    public void AValueOfTheWrongTypeBuildsNoDaemonAndNamesItsKey()
     {
         var errors = new StringWriter();
 

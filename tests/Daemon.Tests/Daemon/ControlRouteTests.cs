@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Recurring.Checkpointing;
 using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
 using Recurring.Daemon.Tests.Kafka;
 
@@ -16,7 +17,7 @@ public sealed class ControlRouteTests(KafkaClusterFixture kafka)
     private static readonly TimeSpan PauseObservation = TimeSpan.FromSeconds(1.5);
 
     [Fact]
-    public async Task Control_routes_answer_401_without_the_token_or_with_a_wrong_one()
+    public async Task ControlRoutesAnswer401WithoutTheTokenOrWithAWrongOne()
     {
         using var setup = new DaemonSetup(kafka);
         await using var daemon = await RunningDaemon.StartAsync(setup);
@@ -33,7 +34,24 @@ public sealed class ControlRouteTests(KafkaClusterFixture kafka)
     }
 
     [Fact]
-    public async Task Control_routes_answer_403_when_no_token_is_configured()
+    public async Task HashingEveryCheckpointNeedsTheTokenWhileTheCheapListDoesNot()
+    {
+        using var setup = new DaemonSetup(kafka);
+        await using var daemon = await RunningDaemon.StartStreamingAsync(setup);
+
+        using var anonymous = await daemon.Http.GetAsync("/checkpoints?verify=true");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/checkpoints?verify=true");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DaemonSetup.Token);
+        using var authorized = await daemon.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
+        Assert.All(JsonDocument.Parse(await authorized.Content.ReadAsStringAsync()).RootElement.EnumerateArray(), c => Assert.True(c.GetProperty("contentsHashed").GetBoolean()));
+        Assert.NotEmpty((await daemon.GetJsonAsync("/checkpoints")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ControlRoutesAnswer403WhenNoTokenIsConfigured()
     {
         using var setup = new DaemonSetup(kafka).With("Admin:Token", "");
         await using var daemon = await RunningDaemon.StartAsync(setup);
@@ -49,7 +67,7 @@ public sealed class ControlRouteTests(KafkaClusterFixture kafka)
     }
 
     [Fact]
-    public async Task Post_checkpoints_with_the_token_writes_a_checkpoint_and_returns_its_id()
+    public async Task PostCheckpointsWithTheTokenWritesACheckpointAndReturnsItsId()
     {
         using var setup = new DaemonSetup(kafka);
         using var topic = new ClickTopic(kafka.Cluster.BootstrapServers, setup.Topic);
@@ -64,17 +82,17 @@ public sealed class ControlRouteTests(KafkaClusterFixture kafka)
         var id = answer.GetProperty("id").GetString();
         Assert.True(answer.GetProperty("bytes").GetInt64() > 0);
 
-        Assert.Equal(id, daemon.Current.LastCheckpointId);
+        Assert.Equal(id, daemon.Current.Checkpoints.LastId);
         var written = (await Checkpoints.ListAsync(setup))[^1];
         Assert.Equal(id, written.Id);
-        Assert.Equal(PhaseKind.Streaming, written.Manifest!.Phase.Kind);
-        Assert.Equal(100, written.Manifest.Counters.Other[StreamingTrainer.TrainedCounter]);
+        Assert.Equal(TrainingStage.Streaming, written.Manifest!.Stage.Kind);
+        Assert.Equal(100, StreamingCounters.From(written.Manifest).Trained);
         var listed = (await daemon.GetJsonAsync("/checkpoints")).EnumerateArray().Select(c => c.GetProperty("id").GetString());
         Assert.Contains(id, listed);
     }
 
     [Fact]
-    public async Task Pause_with_the_token_stops_training_while_events_arrive_and_resume_continues_it()
+    public async Task PauseWithTheTokenStopsTrainingWhileEventsArriveAndResumeContinuesIt()
     {
         using var setup = new DaemonSetup(kafka);
         using var topic = new ClickTopic(kafka.Cluster.BootstrapServers, setup.Topic);
@@ -83,22 +101,22 @@ public sealed class ControlRouteTests(KafkaClusterFixture kafka)
         await daemon.WaitUntilTrainedAsync(100);
 
         using (var paused = await daemon.PostAsync("/pause", DaemonSetup.Token)) Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
-        await daemon.WaitUntilAsync(s => s.Paused, "the reader has paused");
+        await daemon.WaitUntilAsync(s => s.Reader.Paused, "the reader has paused");
         await topic.ProduceEventsAsync(200);
         // Nothing more is consumed while paused, although the events are there.
         var observationEnds = DateTime.UtcNow + PauseObservation;
         while (DateTime.UtcNow < observationEnds)
         {
             var now = daemon.Current;
-            Assert.True(now.EventsConsumed == 100 && now.EventsTrained == 100, $"While paused: {RunningDaemon.Describe(now)}");
+            Assert.True(now.Streaming.EventsConsumed == 100 && now.Streaming.EventsTrained == 100, $"While paused: {RunningDaemon.Describe(now)}");
             await Task.Delay(50);
         }
         Assert.Equal("true", (await daemon.GetJsonAsync("/status")).GetProperty("paused").GetRawText());
 
         using (var resumed = await daemon.PostAsync("/resume", DaemonSetup.Token)) Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
         var done = await daemon.WaitUntilTrainedAsync(300);
-        Assert.Equal(300, done.EventsTrained);
-        await daemon.WaitUntilAsync(s => !s.Paused, "the reader reports it resumed");
-        Assert.Equal(DaemonPhase.Streaming, daemon.Current.Phase);
+        Assert.Equal(300, done.Streaming.EventsTrained);
+        await daemon.WaitUntilAsync(s => !s.Reader.Paused, "the reader reports it resumed");
+        Assert.Equal(DaemonActivity.Streaming, daemon.Current.Activity.Activity);
     }
 }

@@ -12,8 +12,8 @@ internal sealed class DaemonSetup : IDisposable
     public const int BatchSize = 64;
     public const string Token = "test-admin-token-0123456789";
 
-    /// <summary>Warnings and errors only, unless RECURRING_TEST_LOG_LEVEL asks for more (e.g. Information).</summary>
-    private static readonly string LogLevel = Environment.GetEnvironmentVariable("RECURRING_TEST_LOG_LEVEL") ?? "Warning";
+    /// <summary>Warnings and errors only, unless DAEMON_TEST_LOG_LEVEL asks for more (e.g. Information); not RECURRING_, which is configuration.</summary>
+    private static readonly string LogLevel = Environment.GetEnvironmentVariable("DAEMON_TEST_LOG_LEVEL") ?? "Warning";
 
     private readonly Dictionary<string, string> _settings;
 
@@ -71,8 +71,12 @@ internal sealed class DaemonSetup : IDisposable
         };
     }
 
+    /// <summary>The host environment the daemon runs in; null: as the process's (Production, since tests set none).</summary>
+    public string? EnvironmentName { get; private set; }
+
     public string Folder { get; }
     public string Topic { get; }
+    public string GroupId => _settings["Kafka:GroupId"];
     public string CheckpointDirectory => Path.Combine(Folder, "checkpoints");
     public string DeadLetterFile => Path.Combine(Folder, "dead-letters.jsonl");
 
@@ -81,6 +85,12 @@ internal sealed class DaemonSetup : IDisposable
     {
         if (value is null) _settings.Remove(key);
         else _settings[key] = value;
+        return this;
+    }
+
+    public DaemonSetup InEnvironment(string environmentName)
+    {
+        EnvironmentName = environmentName;
         return this;
     }
 

@@ -1,12 +1,14 @@
 using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Kafka;
 using Recurring.Daemon.Streaming;
 using Recurring.Daemon.Tests.Kafka;
 
 namespace Recurring.Daemon.Tests.Daemon;
 
 /// <summary>
-/// The embedded default (no Kafka:BootstrapServers): an in-process Kafka-protocol broker fed by a paced synthetic
-/// producer that continues the offline history. The broker lives and dies with the process.
+/// The embedded broker, the Development environment's default without Kafka:BootstrapServers: an in-process
+/// Kafka-protocol broker fed by a paced synthetic producer that continues the offline history. The broker lives and
+/// dies with the process.
 /// </summary>
 [Collection(DaemonCollection.Name)]
 public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
@@ -15,7 +17,7 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
     private const long FirstStreamedEvent = 1024 + 256;
 
     [Fact]
-    public async Task Without_bootstrap_servers_the_daemon_streams_the_synthetic_events_that_follow_its_offline_history()
+    public async Task WithoutBootstrapServersTheDaemonStreamsTheSyntheticEventsThatFollowItsOfflineHistory()
     {
         using var setup = Embedded();
 
@@ -25,11 +27,11 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
 
         Assert.Equal(FirstStreamedEvent, daemon.Kafka.EmbeddedFirstEvent);
         var last = (await Checkpoints.StreamingManifestsAsync(setup))[^1];
-        Assert.Equal(daemon.Current.EventsTrained, last.Counters.Other[StreamingTrainer.TrainedCounter]);
+        Assert.Equal(daemon.Current.Streaming.EventsTrained, StreamingCounters.From(last).Trained);
     }
 
     [Fact]
-    public async Task After_a_restart_the_embedded_stream_goes_on_after_the_events_the_model_already_consumed()
+    public async Task AfterARestartTheEmbeddedStreamGoesOnAfterTheEventsTheModelAlreadyConsumed()
     {
         using var setup = Embedded();
         await using (var first = await RunningDaemon.StartStreamingAsync(setup))
@@ -38,7 +40,7 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
             await first.StopAsync();
         }
         var stopped = (await Checkpoints.StreamingManifestsAsync(setup))[^1];
-        long consumedBefore = stopped.Counters.Other[StreamingTrainer.ConsumedCounter];
+        long consumedBefore = StreamingCounters.From(stopped).Consumed;
 
         await using var second = await RunningDaemon.StartStreamingAsync(setup);
         Assert.Equal(FirstStreamedEvent + consumedBefore, second.Kafka.EmbeddedFirstEvent);
@@ -47,7 +49,7 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
 
         // The new broker's topic was read from its start, not from the old topic's offsets, and the counters go on.
         var last = (await Checkpoints.StreamingManifestsAsync(setup))[^1];
-        long consumed = last.Counters.Other[StreamingTrainer.ConsumedCounter];
+        long consumed = StreamingCounters.From(last).Consumed;
         Assert.Equal(consumed - consumedBefore, Checkpoints.Positions(last, setup.Topic).Values.Sum());
     }
 
@@ -56,29 +58,30 @@ public sealed class EmbeddedBrokerTests(KafkaClusterFixture kafka)
     /// would have them delete events before they were read.
     /// </summary>
     [Fact]
-    public async Task A_trainer_that_falls_behind_holds_the_embedded_producer_back_so_no_event_is_deleted_unread()
+    public async Task ATrainerThatFallsBehindHoldsTheEmbeddedProducerBackSoNoEventIsDeletedUnread()
     {
         using var setup = Embedded(eventsPerSecond: 50_000);
         await using var daemon = await RunningDaemon.StartStreamingAsync(setup);
 
         (await daemon.PostAsync("/pause", DaemonSetup.Token)).EnsureSuccessStatusCode();
-        var paused = await daemon.WaitUntilAsync(s => s.Paused, "training is paused");
-        long limit = paused.EventsConsumed + KafkaConnection.EmbeddedMaxAhead;
+        var paused = await daemon.WaitUntilAsync(s => s.Reader.Paused, "training is paused");
+        long limit = paused.Streaming.EventsConsumed + KafkaEndpoint.EmbeddedMaxAhead;
         await Eventually.Until(() => daemon.Kafka.EmbeddedEventsDelivered, delivered => delivered >= limit - 1_000, "the producer runs up to its limit",
             delivered => $"{delivered} delivered, limit {limit}");
         await Task.Delay(TimeSpan.FromSeconds(1)); // 50,000 more events at the configured rate, were it not held back
         // The last batches read before the pause took effect count too.
-        long consumed = daemon.Current.EventsConsumed;
-        Assert.InRange(daemon.Kafka.EmbeddedEventsDelivered, consumed + KafkaConnection.EmbeddedMaxAhead - 1_000, consumed + KafkaConnection.EmbeddedMaxAhead + 1);
+        long consumed = daemon.Current.Streaming.EventsConsumed;
+        Assert.InRange(daemon.Kafka.EmbeddedEventsDelivered, consumed + KafkaEndpoint.EmbeddedMaxAhead - 1_000, consumed + KafkaEndpoint.EmbeddedMaxAhead + 1);
 
         (await daemon.PostAsync("/resume", DaemonSetup.Token)).EnsureSuccessStatusCode();
         await daemon.WaitUntilTrainedAsync(limit);
         await daemon.StopAsync();
-        Assert.Equal(0, daemon.Current.OffsetsDeleted);
+        Assert.Equal(0, daemon.Current.Reader.OffsetsDeleted);
     }
 
     private DaemonSetup Embedded(int eventsPerSecond = 2_000) =>
         new DaemonSetup(kafka)
+            .InEnvironment("Development")
             .With("Kafka:BootstrapServers", "")
             .With("Kafka:EmbeddedEventsPerSecond", $"{eventsPerSecond}");
 }

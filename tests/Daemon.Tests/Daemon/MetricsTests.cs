@@ -9,13 +9,13 @@ public sealed class MetricsTests(KafkaClusterFixture kafka)
     private const int Events = 17 * DaemonSetup.BatchSize;
 
     [Fact]
-    public async Task Metrics_are_valid_prometheus_text_with_the_daemons_families()
+    public async Task MetricsAreValidPrometheusTextWithTheDaemonsFamilies()
     {
         using var setup = new DaemonSetup(kafka);
         using var topic = new ClickTopic(kafka.Cluster.BootstrapServers, setup.Topic);
         await using var daemon = await RunningDaemon.StartStreamingAsync(setup);
         await topic.ProduceEventsAsync(Events);
-        await daemon.WaitUntilAsync(s => s.EventsTrained == Events && s.ProgressiveWindow is not null && s.Partitions.Count == 4,
+        await daemon.WaitUntilAsync(s => s.Streaming.EventsTrained == Events && s.Streaming.ProgressiveWindow is not null && s.Reader.Partitions.Count == 4,
             "the events are trained, progressive metrics published and lag reported");
 
         using var response = await daemon.Http.GetAsync("/metrics");

@@ -1,5 +1,6 @@
 using Recurring.Checkpointing;
 using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
 using Recurring.Daemon.Tests.Kafka;
 
@@ -9,7 +10,7 @@ namespace Recurring.Daemon.Tests.Daemon;
 public sealed class OfflineToStreamingTests(KafkaClusterFixture kafka)
 {
     [Fact]
-    public async Task With_an_empty_checkpoint_folder_the_daemon_trains_offline_pins_the_final_model_and_then_trains_on_the_stream()
+    public async Task WithAnEmptyCheckpointFolderTheDaemonTrainsOfflinePinsTheFinalModelAndThenTrainsOnTheStream()
     {
         using var setup = new DaemonSetup(kafka);
         using var topic = new ClickTopic(kafka.Cluster.BootstrapServers, setup.Topic);
@@ -17,8 +18,8 @@ public sealed class OfflineToStreamingTests(KafkaClusterFixture kafka)
 
         // Offline checkpoints every 256 events (Checkpoints:EveryEvents), then the final model, pinned.
         var written = await Checkpoints.ListAsync(setup);
-        Assert.Equal([PhaseKind.Offline, PhaseKind.Offline, PhaseKind.Offline, PhaseKind.Offline, PhaseKind.OfflineFinal],
-            written.Select(c => c.Manifest!.Phase.Kind));
+        Assert.Equal([TrainingStage.Offline, TrainingStage.Offline, TrainingStage.Offline, TrainingStage.Offline, TrainingStage.OfflineFinal],
+            written.Select(c => c.Manifest!.Stage.Kind));
         var offline = written[^1];
         Assert.True(offline.Pinned);
         Assert.Equal(1024, offline.Manifest!.Counters.Samples);
@@ -29,17 +30,17 @@ public sealed class OfflineToStreamingTests(KafkaClusterFixture kafka)
         await topic.ProduceEventsAsync(300);
         await daemon.WaitUntilTrainedAsync(300);
         // Checkpoints:EveryEvents is 256.
-        var streaming = await daemon.WaitUntilAsync(s => s.LastCheckpointId != offline.Id, "a streaming checkpoint is written");
+        var streaming = await daemon.WaitUntilAsync(s => s.Checkpoints.LastId != offline.Id, "a streaming checkpoint is written");
 
         var latest = (await Checkpoints.ListAsync(setup))[^1];
-        Assert.Equal(streaming.LastCheckpointId, latest.Id);
+        Assert.Equal(streaming.Checkpoints.LastId, latest.Id);
         Assert.False(latest.Pinned);
         var manifest = latest.Manifest!;
-        Assert.Equal(PhaseKind.Streaming, manifest.Phase.Kind);
-        long trained = manifest.Counters.Other[StreamingTrainer.TrainedCounter];
+        Assert.Equal(TrainingStage.Streaming, manifest.Stage.Kind);
+        long trained = StreamingCounters.From(manifest).Trained;
         Assert.InRange(trained, 256, 300);
         Assert.Equal(offline.Manifest.Counters.Samples + trained, manifest.Counters.Samples);
         Assert.Equal(trained, Checkpoints.Positions(manifest, setup.Topic).Values.Sum());
-        Assert.Equal(DaemonPhase.Streaming, daemon.Current.Phase);
+        Assert.Equal(DaemonActivity.Streaming, daemon.Current.Activity.Activity);
     }
 }

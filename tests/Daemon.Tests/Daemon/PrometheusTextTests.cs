@@ -16,7 +16,7 @@ public sealed class PrometheusTextTests
         """;
 
     [Fact]
-    public void Reads_families_samples_labels_and_special_values()
+    public void ReadsFamiliesSamplesLabelsAndSpecialValues()
     {
         var families = PrometheusText.Parse(Valid);
 
@@ -41,7 +41,7 @@ public sealed class PrometheusTextTests
     [InlineData("# HELP a x\n# TYPE a meter\na 1\n")]
     [InlineData("# HELP a x\n# TYPE a gauge\na 1")]
     [InlineData("# HELP a x\n# TYPE a gauge\na  1\n")]
-    public void Rejects_what_the_format_does_not_allow(string text)
+    public void RejectsWhatTheFormatDoesNotAllow(string text)
     {
         Assert.Throws<FormatException>(() => PrometheusText.Parse(text));
     }

@@ -3,6 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Recurring.Daemon.Hosting;
+using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
+using Recurring.Daemon.Streaming;
 
 namespace Recurring.Daemon.Tests.Daemon;
 
@@ -25,10 +28,10 @@ internal sealed class RunningDaemon : IAsyncDisposable
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public DaemonSnapshot Current => _status.Current;
+    public StatusSnapshot Current => _status.Snapshot();
 
     /// <summary>The daemon's Kafka: the configured brokers, or its embedded broker and producer.</summary>
-    public KafkaConnection Kafka => _app.Services.GetRequiredService<KafkaConnection>();
+    public KafkaEndpoint Kafka => _app.Services.GetRequiredService<KafkaEndpoint>();
 
     /// <summary>No credentials unless a request adds them (see <see cref="PostAsync"/>).</summary>
     public HttpClient Http { get; }
@@ -36,7 +39,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
     public static async Task<RunningDaemon> StartAsync(DaemonSetup setup)
     {
         var errors = new StringWriter();
-        var app = DaemonHost.TryBuild(setup.Overrides(), errors);
+        var app = DaemonHost.TryBuild(setup.Overrides(), errors, setup.EnvironmentName);
         Assert.True(app is not null, $"The test configuration is invalid: {errors}");
         await app.StartAsync();
         // Admin:Port=0: the address the port was bound to, with the port the system chose.
@@ -47,17 +50,16 @@ internal sealed class RunningDaemon : IAsyncDisposable
     public static async Task<RunningDaemon> StartStreamingAsync(DaemonSetup setup)
     {
         var daemon = await StartAsync(setup);
-        // Kafka counts as reachable from the first assignment on.
-        await daemon.WaitUntilAsync(s => s.Phase == DaemonPhase.Streaming && s.KafkaReachable, "the daemon streams from its assigned partitions");
+        await daemon.WaitUntilAsync(s => s.Activity.Activity == DaemonActivity.Streaming && s.Reader.Partitions.Count > 0, "the daemon streams from its assigned partitions");
         return daemon;
     }
 
     /// <summary>Polls the status until <paramref name="condition"/> holds; fails at once if the daemon failed.</summary>
-    public Task<DaemonSnapshot> WaitUntilAsync(Func<DaemonSnapshot, bool> condition, string what, TimeSpan? timeout = null) =>
-        Eventually.Until(() => Current, s => s.Phase == DaemonPhase.Failed ? throw new InvalidOperationException($"The daemon failed: {s.FailureReason}") : condition(s),
+    public Task<StatusSnapshot> WaitUntilAsync(Func<StatusSnapshot, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.Until(() => Current, s => s.Activity.Activity == DaemonActivity.Failed ? throw new InvalidOperationException($"The daemon failed: {s.Activity.FailureReason}") : condition(s),
             what, Describe, timeout);
 
-    public Task<DaemonSnapshot> WaitUntilTrainedAsync(long events) => WaitUntilAsync(s => s.EventsTrained >= events, $"{events} events are trained");
+    public Task<StatusSnapshot> WaitUntilTrainedAsync(long events) => WaitUntilAsync(s => s.Streaming.EventsTrained >= events, $"{events} events are trained");
 
     /// <summary>A POST with <paramref name="token"/> as bearer token (none when null).</summary>
     public Task<HttpResponseMessage> PostAsync(string path, string? token)
@@ -83,13 +85,13 @@ internal sealed class RunningDaemon : IAsyncDisposable
         using var timeout = new CancellationTokenSource(StopTimeout);
         await _app.StopAsync(timeout.Token);
         Assert.False(timeout.IsCancellationRequested, $"The daemon took more than {StopTimeout.TotalSeconds} s to stop.");
-        Assert.True(Current.Phase == DaemonPhase.Stopping, $"After a graceful stop: {Describe(Current)}");
+        Assert.True(Current.Activity.Activity == DaemonActivity.Stopping, $"After a graceful stop: {Describe(Current)}");
     }
 
-    public static string Describe(DaemonSnapshot s) =>
-        $"phase {s.Phase}{(s.FailureReason is null ? "" : $" ({s.FailureReason})")}, consumed {s.EventsConsumed}, trained {s.EventsTrained}, " +
-        $"batches {s.Batches}, dead-lettered {s.DeadLettered.Values.Sum()}, paused {s.Paused}, Kafka reachable {s.KafkaReachable} {s.KafkaError}, " +
-        $"checkpoints {s.CheckpointsWritten} (last {s.LastCheckpointId}), partitions [{string.Join(", ", s.Partitions.Select(p => $"{p.Partition}@{p.Position}/{p.HighWatermark}"))}]";
+    public static string Describe(StatusSnapshot s) =>
+        $"phase {s.Activity.Activity}{(s.Activity.FailureReason is null ? "" : $" ({s.Activity.FailureReason})")}, consumed {s.Streaming.EventsConsumed}, trained {s.Streaming.EventsTrained}, " +
+        $"batches {s.Streaming.Batches}, dead-lettered {s.Streaming.DeadLettered.Values.Sum()}, paused {s.Reader.Paused}, Kafka reachable {s.Reader.Reachable} {s.Reader.Error}, " +
+        $"checkpoints {s.Checkpoints.Written} (last {s.Checkpoints.LastId}), partitions [{string.Join(", ", s.Reader.Partitions.Select(p => $"{p.Partition}@{p.Position}/{p.HighWatermark}"))}]";
 
     public async ValueTask DisposeAsync()
     {

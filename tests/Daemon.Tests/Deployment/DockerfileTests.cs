@@ -7,7 +7,7 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_runs_as_the_non_root_user_the_chart_expects(string path)
+    public void ImageRunsAsTheNonRootUserTheChartExpects(string path)
     {
         var user = Dockerfile.Load(path).FinalStageArguments("USER");
 
@@ -16,7 +16,7 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_starts_recurring_run_by_default(string path)
+    public void ImageStartsRecurringRunByDefault(string path)
     {
         var dockerfile = Dockerfile.Load(path);
 
@@ -26,14 +26,14 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_exposes_the_admin_port(string path)
+    public void ImageExposesTheAdminPort(string path)
     {
         Assert.Equal(DeploymentAssumptions.AdminPort.ToString(), Dockerfile.Load(path).FinalStageArguments("EXPOSE"));
     }
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_admin_endpoint_listens_on_all_interfaces_at_the_admin_port(string path)
+    public void ImageAdminEndpointListensOnAllInterfacesAtTheAdminPort(string path)
     {
         var environment = Dockerfile.Load(path).FinalStageEnvironment();
 
@@ -43,7 +43,7 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_keeps_checkpoints_in_its_volume(string path)
+    public void ImageKeepsCheckpointsInItsVolume(string path)
     {
         var dockerfile = Dockerfile.Load(path);
         var volume = Assert.Single(dockerfile.FinalStageExecForm("VOLUME"));
@@ -54,7 +54,7 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_host_shutdown_timeout_outlasts_the_longest_checkpoint(string path)
+    public void ImageHostShutdownTimeoutOutlastsTheLongestCheckpoint(string path)
     {
         var seconds = int.Parse(Dockerfile.Load(path).FinalStageEnvironment()["DOTNET_shutdownTimeoutSeconds"]);
 
@@ -63,7 +63,7 @@ public sealed class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void Image_is_built_by_the_dotnet_10_sdk(string path)
+    public void ImageIsBuiltByTheDotnet10Sdk(string path)
     {
         var stages = Dockerfile.Load(path).Stages;
 
@@ -72,13 +72,13 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void Cpu_image_runs_on_the_aspnet_runtime_image()
+    public void CpuImageRunsOnTheAspnetRuntimeImage()
     {
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", Dockerfile.BaseImage(Dockerfile.Load("Dockerfile").FinalStage));
     }
 
     [Fact]
-    public void Cuda_image_publishes_without_the_cpu_libtorch()
+    public void CudaImagePublishesWithoutTheCpuLibtorch()
     {
         var publish = Dockerfile.Load("Dockerfile.cuda").Stages[0]
             .Single(instruction => instruction.Keyword == "RUN" && instruction.Arguments.Contains("dotnet publish"));
@@ -87,7 +87,7 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void Cuda_image_points_torchsharp_and_the_loader_at_the_base_images_libtorch()
+    public void CudaImagePointsTorchsharpAndTheLoaderAtTheBaseImagesLibtorch()
     {
         var environment = Dockerfile.Load("Dockerfile.cuda").FinalStageEnvironment();
         var torchDirectory = environment["RECURRING_Torch__NativeLibraryDirectory"];
@@ -96,7 +96,7 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void Dockerignore_admits_only_what_the_publish_reads()
+    public void DockerignoreAdmitsOnlyWhatThePublishReads()
     {
         var patterns = RepositoryLayout.ReadText(".dockerignore").Split('\n')
             .Select(line => line.Trim())

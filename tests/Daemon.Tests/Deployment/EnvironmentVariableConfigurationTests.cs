@@ -9,7 +9,7 @@ namespace Recurring.Daemon.Tests.Deployment;
 public sealed class EnvironmentVariableConfigurationTests
 {
     [Fact]
-    public void Dotted_kafka_property_reaches_the_configuration_under_its_librdkafka_name()
+    public void DottedKafkaPropertyReachesTheConfigurationUnderItsLibrdkafkaName()
     {
         const string variable = "RECURRING_Kafka__Properties__sasl.password";
         var previous = Environment.GetEnvironmentVariable(variable);

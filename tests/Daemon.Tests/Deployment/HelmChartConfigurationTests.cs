@@ -11,7 +11,7 @@ public sealed class HelmChartConfigurationTests
     private readonly RenderedChart secure = Helm.Template("ci/secure-values.yaml");
 
     [Fact]
-    public void Overlay_is_mounted_beside_the_image_appsettings_for_the_production_environment()
+    public void OverlayIsMountedBesideTheImageAppsettingsForTheProductionEnvironment()
     {
         var mount = defaults.VolumeMount("appsettings");
 
@@ -21,7 +21,7 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Overlay_leaves_unset_kafka_values_to_the_image_defaults()
+    public void OverlayLeavesUnsetKafkaValuesToTheImageDefaults()
     {
         var kafka = Overlay(defaults)["Kafka"]!.AsObject();
 
@@ -30,7 +30,7 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Overlay_passes_kafka_properties_through_to_librdkafka()
+    public void OverlayPassesKafkaPropertiesThroughToLibrdkafka()
     {
         var kafka = Overlay(secure)["Kafka"]!;
 
@@ -40,13 +40,13 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Overlay_includes_free_form_appsettings_overrides()
+    public void OverlayIncludesFreeFormAppsettingsOverrides()
     {
         Assert.Equal(600, (int?)Overlay(secure)["Checkpoints"]!["EverySeconds"]);
     }
 
     [Fact]
-    public void Kafka_sasl_password_comes_from_the_existing_secret_and_not_the_config_map()
+    public void KafkaSaslPasswordComesFromTheExistingSecretAndNotTheConfigMap()
     {
         var secretKey = secure.EnvironmentVariable("RECURRING_Kafka__Properties__sasl.password")!
             .Mapping("valueFrom").Mapping("secretKeyRef");
@@ -57,7 +57,7 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Kafka_tls_secret_is_mounted_read_only()
+    public void KafkaTlsSecretIsMountedReadOnly()
     {
         var mount = secure.VolumeMount("kafka-tls");
 
@@ -67,7 +67,7 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Admin_token_comes_from_the_existing_secret()
+    public void AdminTokenComesFromTheExistingSecret()
     {
         var secretKey = secure.EnvironmentVariable("RECURRING_Admin__Token")!.Mapping("valueFrom").Mapping("secretKeyRef");
 
@@ -76,14 +76,14 @@ public sealed class HelmChartConfigurationTests
     }
 
     [Fact]
-    public void Without_secrets_configured_no_secret_is_referenced()
+    public void WithoutSecretsConfiguredNoSecretIsReferenced()
     {
         Assert.Null(defaults.EnvironmentVariable("RECURRING_Admin__Token"));
         Assert.Null(defaults.EnvironmentVariable("RECURRING_Kafka__Properties__sasl.password"));
     }
 
     [Fact]
-    public void Pod_restarts_when_the_overlay_changes()
+    public void PodRestartsWhenTheOverlayChanges()
     {
         var annotation = defaults.Deployment.Mapping("spec").Mapping("template").Mapping("metadata").Mapping("annotations");
         var changed = Helm.Template(null, "appsettings.Training.BatchSize=4096")

@@ -10,7 +10,7 @@ public sealed class HelmChartGpuTests
     private readonly RenderedChart gpu = Helm.Template("ci/gpu-values.yaml");
 
     [Fact]
-    public void Default_values_request_no_gpu()
+    public void DefaultValuesRequestNoGpu()
     {
         var resources = cpu.Container.Mapping("resources");
 
@@ -20,25 +20,25 @@ public sealed class HelmChartGpuTests
     }
 
     [Fact]
-    public void Gpu_values_limit_the_container_to_one_nvidia_gpu()
+    public void GpuValuesLimitTheContainerToOneNvidiaGpu()
     {
         Assert.Equal("1", gpu.Container.Mapping("resources").Mapping("limits").Scalar(GpuResource));
     }
 
     [Fact]
-    public void Gpu_values_keep_the_memory_limit()
+    public void GpuValuesKeepTheMemoryLimit()
     {
         Assert.Equal("8Gi", gpu.Container.Mapping("resources").Mapping("limits").Scalar("memory"));
     }
 
     [Fact]
-    public void Gpu_values_train_on_cuda()
+    public void GpuValuesTrainOnCuda()
     {
         Assert.Equal("cuda", gpu.EnvironmentValue("RECURRING_Training__Device"));
     }
 
     [Fact]
-    public void Gpu_values_pass_node_selector_and_tolerations_through()
+    public void GpuValuesPassNodeSelectorAndTolerationsThrough()
     {
         var toleration = (YamlMappingNode)gpu.PodSpec.Sequence("tolerations").Children.Single();
 

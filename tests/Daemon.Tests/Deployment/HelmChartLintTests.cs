@@ -7,7 +7,8 @@ public sealed class HelmChartLintTests
     [InlineData("ci/gpu-values.yaml")]
     [InlineData("ci/secure-values.yaml")]
     [InlineData("ci/maintenance-values.yaml")]
-    public void Chart_passes_strict_lint(string? valuesFile)
+    [InlineData("ci/monitoring-values.yaml")]
+    public void ChartPassesStrictLint(string? valuesFile)
     {
         var lint = Helm.Lint(valuesFile);
 

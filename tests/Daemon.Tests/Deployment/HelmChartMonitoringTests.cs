@@ -5,13 +5,13 @@ namespace Recurring.Daemon.Tests.Deployment;
 public sealed class HelmChartMonitoringTests
 {
     [Fact]
-    public void No_service_monitor_by_default()
+    public void NoServiceMonitorByDefault()
     {
         Assert.Empty(Helm.Template().OfKind("ServiceMonitor"));
     }
 
     [Fact]
-    public void Service_monitor_scrapes_metrics_from_the_admin_port_of_the_charts_service()
+    public void ServiceMonitorScrapesMetricsFromTheAdminPortOfTheChartsService()
     {
         var chart = Helm.Template("ci/secure-values.yaml");
         var monitor = chart.Single("ServiceMonitor").Mapping("spec");

@@ -5,7 +5,7 @@ public sealed class HelmChartSecurityTests
     private readonly RenderedChart chart = Helm.Template();
 
     [Fact]
-    public void Pod_runs_as_the_images_non_root_user()
+    public void PodRunsAsTheImagesNonRootUser()
     {
         var podSecurity = chart.PodSpec.Mapping("securityContext");
 
@@ -15,13 +15,13 @@ public sealed class HelmChartSecurityTests
     }
 
     [Fact]
-    public void Container_root_filesystem_is_read_only()
+    public void ContainerRootFilesystemIsReadOnly()
     {
         Assert.Equal("true", chart.Container.Mapping("securityContext").Scalar("readOnlyRootFilesystem"));
     }
 
     [Fact]
-    public void Container_drops_all_capabilities_and_cannot_escalate()
+    public void ContainerDropsAllCapabilitiesAndCannotEscalate()
     {
         var security = chart.Container.Mapping("securityContext");
 
@@ -30,13 +30,13 @@ public sealed class HelmChartSecurityTests
     }
 
     [Fact]
-    public void Pod_gets_no_service_links_which_would_inject_RECURRING_variables()
+    public void PodGetsNoServiceLinksWhichWouldInjectRECURRINGVariables()
     {
         Assert.Equal("false", chart.PodSpec.Scalar("enableServiceLinks"));
     }
 
     [Fact]
-    public void Pod_gets_no_kubernetes_api_token()
+    public void PodGetsNoKubernetesApiToken()
     {
         Assert.Equal("false", chart.PodSpec.Scalar("automountServiceAccountToken"));
     }

@@ -8,7 +8,7 @@ public sealed class HelmChartStorageTests
     private readonly RenderedChart chart = Helm.Template();
 
     [Fact]
-    public void Checkpoint_directory_lies_on_the_volume_of_the_charts_claim()
+    public void CheckpointDirectoryLiesOnTheVolumeOfTheChartsClaim()
     {
         var claimName = chart.Single("PersistentVolumeClaim").Mapping("metadata").Scalar("name");
         var dataVolume = chart.PodSpec.Sequence("volumes").Children.Cast<YamlMappingNode>()
@@ -20,7 +20,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Rendering_fails_when_the_checkpoint_directory_is_off_the_persistent_volume()
+    public void RenderingFailsWhenTheCheckpointDirectoryIsOffThePersistentVolume()
     {
         var render = Helm.TryTemplate(null, "checkpoints.directory=/tmp/checkpoints");
 
@@ -29,7 +29,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Configured_checkpoint_directory_reaches_the_daemon()
+    public void ConfiguredCheckpointDirectoryReachesTheDaemon()
     {
         var relocated = Helm.Template(null, "checkpoints.directory=/var/lib/recurring/models");
 
@@ -37,7 +37,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Dead_letter_file_lies_on_the_checkpoint_volume()
+    public void DeadLetterFileLiesOnTheCheckpointVolume()
     {
         var mountPath = chart.VolumeMount("data").Scalar("mountPath");
 
@@ -45,7 +45,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Claim_is_kept_when_the_release_is_uninstalled()
+    public void ClaimIsKeptWhenTheReleaseIsUninstalled()
     {
         var annotations = chart.Single("PersistentVolumeClaim").Mapping("metadata").Mapping("annotations");
 
@@ -53,7 +53,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Claim_takes_size_and_storage_class_from_the_values()
+    public void ClaimTakesSizeAndStorageClassFromTheValues()
     {
         var claim = Helm.Template(null, "persistence.size=200Gi", "persistence.storageClassName=fast-ssd")
             .Single("PersistentVolumeClaim").Mapping("spec");
@@ -63,7 +63,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Existing_claim_replaces_the_charts_claim()
+    public void ExistingClaimReplacesTheChartsClaim()
     {
         var withExistingClaim = Helm.Template(null, "persistence.existingClaim=recurring-restored");
 
@@ -73,7 +73,7 @@ public sealed class HelmChartStorageTests
     }
 
     [Fact]
-    public void Tmp_is_a_writable_empty_dir()
+    public void TmpIsAWritableEmptyDir()
     {
         Assert.Equal("/tmp", chart.VolumeMount("tmp").Scalar("mountPath"));
         Assert.NotNull(chart.Volume("tmp").Child("emptyDir"));

@@ -8,13 +8,13 @@ public sealed class HelmChartWorkloadTests
     private readonly RenderedChart chart = Helm.Template();
 
     [Fact]
-    public void Deployment_runs_a_single_replica()
+    public void DeploymentRunsASingleReplica()
     {
         Assert.Equal("1", chart.Deployment.Mapping("spec").Scalar("replicas"));
     }
 
     [Fact]
-    public void Deployment_stops_the_old_pod_before_starting_a_new_one()
+    public void DeploymentStopsTheOldPodBeforeStartingANewOne()
     {
         Assert.Equal("Recreate", chart.Deployment.Mapping("spec").Mapping("strategy").Scalar("type"));
     }
@@ -23,7 +23,7 @@ public sealed class HelmChartWorkloadTests
     [InlineData("livenessProbe", "/health/live")]
     [InlineData("readinessProbe", "/health/ready")]
     [InlineData("startupProbe", "/health/live")]
-    public void Probe_gets_its_health_path_on_the_admin_port(string probe, string path)
+    public void ProbeGetsItsHealthPathOnTheAdminPort(string probe, string path)
     {
         var httpGet = chart.Container.Mapping(probe).Mapping("httpGet");
 
@@ -31,8 +31,21 @@ public sealed class HelmChartWorkloadTests
         Assert.Equal("admin", httpGet.Scalar("port"));
     }
 
+    /// <summary>
+    /// /health/live fails once the training loop has been silent for Admin:LivenessTimeoutSeconds; only a checkpoint
+    /// write (or a restore, as long) goes that long without a heartbeat, so the limit must outlast the longest one.
+    /// </summary>
     [Fact]
-    public void Startup_probe_waits_longer_than_restoring_a_checkpoint_takes()
+    public void LivenessTimeoutOutlastsTheLongestCheckpoint()
+    {
+        var appsettings = System.Text.Json.Nodes.JsonNode.Parse(RepositoryLayout.ReadText("appsettings.json"))!;
+        var timeout = TimeSpan.FromSeconds((int)appsettings["Admin"]!["LivenessTimeoutSeconds"]!);
+
+        Assert.True(timeout > DeploymentAssumptions.LongestCheckpoint, $"Admin:LivenessTimeoutSeconds {timeout}");
+    }
+
+    [Fact]
+    public void StartupProbeWaitsLongerThanRestoringACheckpointTakes()
     {
         var startup = chart.Container.Mapping("startupProbe");
         var budget = TimeSpan.FromSeconds(
@@ -42,7 +55,7 @@ public sealed class HelmChartWorkloadTests
     }
 
     [Fact]
-    public void Admin_port_is_the_container_port_named_admin()
+    public void AdminPortIsTheContainerPortNamedAdmin()
     {
         var port = chart.ContainerPort("admin");
 
@@ -51,13 +64,13 @@ public sealed class HelmChartWorkloadTests
     }
 
     [Fact]
-    public void Admin_endpoint_listens_on_all_interfaces_so_probes_reach_it()
+    public void AdminEndpointListensOnAllInterfacesSoProbesReachIt()
     {
         Assert.Equal("0.0.0.0", chart.EnvironmentValue("RECURRING_Admin__BindAddress"));
     }
 
     [Fact]
-    public void Service_forwards_the_admin_port_to_the_container()
+    public void ServiceForwardsTheAdminPortToTheContainer()
     {
         var port = (YamlMappingNode)chart.Single("Service").Mapping("spec").Sequence("ports").Children.Single();
 
@@ -66,7 +79,7 @@ public sealed class HelmChartWorkloadTests
     }
 
     [Fact]
-    public void Termination_grace_period_outlasts_the_longest_checkpoint()
+    public void TerminationGracePeriodOutlastsTheLongestCheckpoint()
     {
         var grace = TimeSpan.FromSeconds(int.Parse(chart.PodSpec.Scalar("terminationGracePeriodSeconds")));
 
@@ -74,7 +87,7 @@ public sealed class HelmChartWorkloadTests
     }
 
     [Fact]
-    public void Host_shutdown_timeout_outlasts_the_longest_checkpoint_and_ends_within_the_grace_period()
+    public void HostShutdownTimeoutOutlastsTheLongestCheckpointAndEndsWithinTheGracePeriod()
     {
         var hostTimeout = TimeSpan.FromSeconds(int.Parse(chart.EnvironmentValue("DOTNET_shutdownTimeoutSeconds")));
         var grace = TimeSpan.FromSeconds(int.Parse(chart.PodSpec.Scalar("terminationGracePeriodSeconds")));
@@ -83,7 +96,7 @@ public sealed class HelmChartWorkloadTests
     }
 
     [Fact]
-    public void Maintenance_mode_replaces_the_daemon_with_an_idle_process_and_drops_the_probes()
+    public void MaintenanceModeReplacesTheDaemonWithAnIdleProcessAndDropsTheProbes()
     {
         var maintenance = Helm.Template("ci/maintenance-values.yaml");
 

@@ -7,25 +7,31 @@ public sealed class SystemdUnitTests
     private readonly SystemdUnit unit = SystemdUnit.Load("deploy/systemd/recurring.service");
 
     [Fact]
-    public void Service_reports_readiness_through_sd_notify()
+    public void ServiceReportsReadinessThroughSdNotify()
     {
         Assert.Equal("notify", unit.Value("Service", "Type"));
     }
 
     [Fact]
-    public void Service_starts_recurring_run()
+    public void ServiceStartsRecurringRun()
     {
         Assert.EndsWith("/recurring run", unit.Value("Service", "ExecStart"));
     }
 
     [Fact]
-    public void Service_restarts_after_a_failure()
+    public void ServiceRestartsAfterAFailure()
     {
         Assert.Equal("on-failure", unit.Value("Service", "Restart"));
     }
 
     [Fact]
-    public void Stop_timeout_outlasts_the_longest_checkpoint()
+    public void ConfigurationErrorsWhichExitWithCode2AreNotRestartedInALoop()
+    {
+        Assert.Equal("2", unit.Value("Service", "RestartPreventExitStatus"));
+    }
+
+    [Fact]
+    public void StopTimeoutOutlastsTheLongestCheckpoint()
     {
         var stopTimeout = SystemdUnit.ParseTimeSpan(unit.Value("Service", "TimeoutStopSec"));
 
@@ -33,7 +39,7 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
-    public void Host_shutdown_timeout_outlasts_the_longest_checkpoint_and_ends_within_the_stop_timeout()
+    public void HostShutdownTimeoutOutlastsTheLongestCheckpointAndEndsWithinTheStopTimeout()
     {
         var hostTimeout = TimeSpan.FromSeconds(int.Parse(unit.ServiceEnvironment()["DOTNET_shutdownTimeoutSeconds"]));
         var stopTimeout = SystemdUnit.ParseTimeSpan(unit.Value("Service", "TimeoutStopSec"));
@@ -42,38 +48,38 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
-    public void Start_is_not_timed_out_during_a_long_offline_phase()
+    public void StartIsNotTimedOutDuringALongOfflinePhase()
     {
         Assert.Equal("infinity", unit.Value("Service", "TimeoutStartSec"));
     }
 
     [Fact]
-    public void Service_runs_as_a_dedicated_unprivileged_user()
+    public void ServiceRunsAsADedicatedUnprivilegedUser()
     {
         Assert.Equal("recurring", unit.Value("Service", "User"));
     }
 
     [Fact]
-    public void Service_holds_no_capabilities()
+    public void ServiceHoldsNoCapabilities()
     {
         Assert.Equal("", unit.Value("Service", "CapabilityBoundingSet"));
         Assert.Equal("", unit.Value("Service", "AmbientCapabilities"));
     }
 
     [Fact]
-    public void Service_cannot_gain_new_privileges()
+    public void ServiceCannotGainNewPrivileges()
     {
         Assert.Equal("yes", unit.Value("Service", "NoNewPrivileges"));
     }
 
     [Fact]
-    public void File_system_is_read_only_to_the_service()
+    public void FileSystemIsReadOnlyToTheService()
     {
         Assert.Equal("strict", unit.Value("Service", "ProtectSystem"));
     }
 
     [Fact]
-    public void Service_gets_a_private_tmp()
+    public void ServiceGetsAPrivateTmp()
     {
         Assert.Equal("yes", unit.Value("Service", "PrivateTmp"));
     }
@@ -81,7 +87,7 @@ public sealed class SystemdUnitTests
     [Theory]
     [InlineData("RECURRING_Checkpoints__Directory")]
     [InlineData("RECURRING_Streaming__DeadLetterFile")]
-    public void Path_the_daemon_writes_is_in_a_writable_path(string variable)
+    public void PathTheDaemonWritesIsInAWritablePath(string variable)
     {
         var path = unit.ServiceEnvironment()[variable];
         var writablePaths = unit.Values("Service", "ReadWritePaths")
@@ -92,19 +98,19 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
-    public void Checkpoint_directory_is_the_documented_one()
+    public void CheckpointDirectoryIsTheDocumentedOne()
     {
         Assert.Equal(DeploymentAssumptions.CheckpointDirectory, unit.ServiceEnvironment()["RECURRING_Checkpoints__Directory"]);
     }
 
     [Fact]
-    public void Secrets_come_from_an_environment_file()
+    public void SecretsComeFromAnEnvironmentFile()
     {
         Assert.Contains(unit.Values("Service", "EnvironmentFile"), file => file.TrimStart('-').StartsWith("/etc/recurring/"));
     }
 
     [Fact]
-    public void Every_environment_name_is_one_systemd_accepts()
+    public void EveryEnvironmentNameIsOneSystemdAccepts()
     {
         // systemd drops names outside [A-Za-z_][A-Za-z0-9_]* with a warning, e.g. ...Properties__sasl.password.
         Assert.All(unit.ServiceEnvironment().Keys, name => Assert.Matches(new Regex("^[A-Za-z_][A-Za-z0-9_]*$"), name));

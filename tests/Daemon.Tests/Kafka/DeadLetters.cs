@@ -15,7 +15,7 @@ internal static class DeadLetters
         SourceTopic: "clicks",
         SourcePartition: 3,
         SourceOffset: offset,
-        DeadLetterReason.Malformed(CriteoErrorKind.WrongFieldCount, "expected 40 tab-separated fields, found 2"),
+        DeadLetterReason.Malformed(EventErrorKind.WrongFieldCount, "expected 40 tab-separated fields, found 2"),
         Rejected);
 
     public static DeadLetter FromPoisonedBatch(long offset = 43) => Malformed(offset: offset) with

@@ -1,3 +1,4 @@
+using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Tests.Kafka;

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Tests.Kafka;
@@ -26,6 +27,20 @@ public class KafkaDeadLetterSinkTests(KafkaClusterFixture fixture) : IClassFixtu
         Assert.Equal("clicks", Header(message.Headers, KafkaDeadLetterSink.SourceTopicHeader));
         Assert.Equal("3", Header(message.Headers, KafkaDeadLetterSink.SourcePartitionHeader));
         Assert.Equal("42", Header(message.Headers, KafkaDeadLetterSink.SourceOffsetHeader));
+    }
+
+    [Fact]
+    public async Task ALetterCarriesThePayloadsOriginalSizeAndSha256AsHeaders()
+    {
+        var topic = fixture.NewTopic();
+        var whole = DeadLetters.Malformed();
+        var cut = whole with { Payload = whole.Payload[..4] }; // Original still describes the whole payload
+        using (var sink = Sink(fixture.Options(), topic)) await sink.WriteAsync(cut, CancellationToken.None);
+
+        var message = Assert.Single(TopicReader.Read(fixture.Cluster.BootstrapServers, topic, 1)).Message;
+        Assert.Equal(whole.Payload[..4], message.Value);
+        Assert.Equal($"{whole.Payload.Length}", Header(message.Headers, KafkaDeadLetterSink.PayloadBytesHeader));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(whole.Payload)), Header(message.Headers, KafkaDeadLetterSink.PayloadSha256Header));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
+using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Tests.Kafka;

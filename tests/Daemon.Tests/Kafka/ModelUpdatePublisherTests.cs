@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 
 namespace Recurring.Daemon.Tests.Kafka;
@@ -29,11 +30,10 @@ public class ModelUpdatePublisherTests(KafkaClusterFixture fixture) : IClassFixt
         Assert.Equal(8_192_000, json.GetProperty("samples").GetInt64());
         Assert.Equal(Update.CreatedUtc, json.GetProperty("createdUtc").GetDateTimeOffset());
         Assert.Equal(0.78, json.GetProperty("metrics").GetProperty("auc").GetDouble());
-        Assert.Equal(1, publisher.Published);
     }
 
     [Fact]
-    public async Task AnUpdateThatCannotBeDeliveredIsCountedInsteadOfThrown()
+    public async Task AnUpdateThatCannotBeDeliveredIsReportedInsteadOfThrown()
     {
         using var cluster = new EmbeddedKafkaCluster();
         cluster.SetBrokersDown(true);
@@ -41,6 +41,5 @@ public class ModelUpdatePublisherTests(KafkaClusterFixture fixture) : IClassFixt
         using var publisher = Publisher(options, "model-updates");
 
         Assert.False(await publisher.PublishAsync(Update, CancellationToken.None));
-        Assert.Equal((0, 1), (publisher.Published, publisher.Failed));
     }
 }

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
+using Recurring.Core.Data;
 using Recurring.Daemon.Cli;
 
 namespace Recurring.Daemon.Tests.Kafka;
@@ -18,7 +20,7 @@ public class ProduceCommandTests(KafkaClusterFixture fixture) : IClassFixture<Ka
         Console.SetError(error);
         try
         {
-            int exitCode = await RecurringCli.Build().Parse(arguments).InvokeAsync();
+            int exitCode = await RecurringCli.InvokeAsync(arguments, new InvocationConfiguration { Output = output, Error = error });
             return (exitCode, output.ToString(), error.ToString());
         }
         finally
@@ -44,6 +46,46 @@ public class ProduceCommandTests(KafkaClusterFixture fixture) : IClassFixture<Ka
         Assert.Equal(350, summary.GetProperty("nextEvent").GetInt64());
         Assert.True(summary.GetProperty("seconds").GetDouble() > 0);
         Assert.True(summary.GetProperty("eventsPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task ProduceFormatJsonWritesEventsTheJsonParserReadsAsTheTsvOnesUnderTheSameSeed()
+    {
+        var (jsonTopic, tsvTopic) = (fixture.NewTopic(), fixture.NewTopic());
+        foreach (var (topic, format) in new[] { (jsonTopic, "json"), (tsvTopic, "tsv") })
+        {
+            var (exitCode, output, error) = await RunAsync("produce", "--bootstrap", fixture.Cluster.BootstrapServers, "--topic", topic,
+                "--events", "50", "--seed", "3", "--format", format, "--json");
+            Assert.True(exitCode == 0, error);
+            Assert.Equal(format == "tsv" ? "criteo-tsv" : "json", JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("format").GetString());
+        }
+
+        var schema = FeatureSchema.Criteo();
+        var (json, tsv) = (new JsonEventParser(schema), new CriteoEventParser(schema));
+        var (fromJson, fromTsv) = (new ClickEvent(schema), new ClickEvent(schema));
+        var jsonMessages = TopicReader.Read(fixture.Cluster.BootstrapServers, jsonTopic, 50).OrderBy(m => m.Message.Key, KeyOrder).ToList();
+        var tsvMessages = TopicReader.Read(fixture.Cluster.BootstrapServers, tsvTopic, 50).OrderBy(m => m.Message.Key, KeyOrder).ToList();
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal((byte)'{', jsonMessages[i].Message.Value![0]);
+            Assert.True(json.TryParse(jsonMessages[i].Message.Value, fromJson, out var kind, out var reason), $"{kind}: {reason}");
+            Assert.True(tsv.TryParse(tsvMessages[i].Message.Value, fromTsv, out kind, out reason), $"{kind}: {reason}");
+            var encoder = new FeatureEncoder(schema, FeatureStatistics.None);
+            Assert.Equal(fromTsv.Label, fromJson.Label);
+            Assert.Equal(fromTsv.Dense, fromJson.Dense);
+            Assert.Equal(Enumerable.Range(0, 26).Select(j => encoder.RowOf(fromTsv, j)), Enumerable.Range(0, 26).Select(j => encoder.RowOf(fromJson, j)));
+        }
+    }
+
+    private static readonly Comparer<byte[]?> KeyOrder = Comparer<byte[]?>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
+
+    [Fact]
+    public async Task AnUnknownProduceFormatIsRefused()
+    {
+        var (exitCode, _, error) = await RunAsync("produce", "--bootstrap", fixture.Cluster.BootstrapServers, "--events", "10", "--format", "xml");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("xml", error);
     }
 
     [Fact]

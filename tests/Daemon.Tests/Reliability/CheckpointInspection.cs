@@ -62,10 +62,8 @@ internal static class CheckpointInspection
     public static IReadOnlyList<string> NonFiniteTensors(RestoredCheckpoint checkpoint) =>
         Tensors(checkpoint).Where(t => !isfinite(t.Value).all().item<bool>()).Select(t => t.Name).ToList();
 
-    public static long Counter(CheckpointManifest manifest, string name) => manifest.Counters.Other.GetValueOrDefault(name);
-
-    public static long Consumed(CheckpointManifest manifest) => Counter(manifest, StreamingTrainer.ConsumedCounter);
-    public static long Trained(CheckpointManifest manifest) => Counter(manifest, StreamingTrainer.TrainedCounter);
+    public static long Consumed(CheckpointManifest manifest) => StreamingCounters.From(manifest).Consumed;
+    public static long Trained(CheckpointManifest manifest) => StreamingCounters.From(manifest).Trained;
 
     /// <summary>The next offset of partition 0, or -1 when the checkpoint has no position for it.</summary>
     public static long NextOffset(CheckpointManifest manifest, string topic) =>

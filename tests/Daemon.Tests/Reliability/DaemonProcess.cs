@@ -41,7 +41,9 @@ internal sealed partial class DaemonProcess : IDisposable
     public IEnumerable<string> ErrorLines => _lines.Where(l => l.StartsWith("! ", StringComparison.Ordinal)).Select(l => l[2..]);
 
     /// <summary>Starts `dotnet recurring.dll {command} {arguments}` in <paramref name="workingDirectory"/>, appending its output to <paramref name="logFile"/>.</summary>
-    public static DaemonProcess Start(string workingDirectory, string logFile, IEnumerable<string> arguments, string command = "run")
+    /// <param name="environment">Variables set for the process only, after the runner's RECURRING_ ones are removed.</param>
+    public static DaemonProcess Start(string workingDirectory, string logFile, IEnumerable<string> arguments, string command = "run",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -57,6 +59,7 @@ internal sealed partial class DaemonProcess : IDisposable
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("RECURRING_", StringComparison.Ordinal) ||
                                                             k is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT" or "MKL_CBWR").ToList())
             start.Environment.Remove(key);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         log.WriteLine($"=== {DateTime.UtcNow:O} dotnet {string.Join(' ', start.ArgumentList)}");

@@ -171,7 +171,9 @@ internal sealed class DaemonScenario : IDisposable
 
     public static long Consumed(JsonElement status) => status.GetProperty("streaming").GetProperty("eventsConsumed").GetInt64();
     public static long Trained(JsonElement status) => status.GetProperty("streaming").GetProperty("eventsTrained").GetInt64();
-    public static bool IsStreaming(JsonElement status) => status.GetProperty("phase").GetString() == "streaming";
+    /// <summary>Streaming from assigned partitions (the phase begins earlier, while the brokers are asked who they are).</summary>
+    public static bool IsStreaming(JsonElement status) =>
+        status.GetProperty("phase").GetString() == "streaming" && status.GetProperty("kafka").GetProperty("partitions").GetArrayLength() > 0;
 
     public static long DeadLettered(JsonElement status) =>
         status.GetProperty("streaming").GetProperty("deadLettered").EnumerateObject().Sum(p => p.Value.GetInt64());

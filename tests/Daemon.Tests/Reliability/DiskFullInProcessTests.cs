@@ -1,15 +1,18 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Recurring.Checkpointing;
 using Recurring.Core.Data;
 using Recurring.Daemon.Admin;
+using Recurring.Daemon.Checkpoints;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Hosting;
 using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
+using Recurring.Daemon.Tests.Streaming;
 using static TorchSharp.torch;
 
 namespace Recurring.Daemon.Tests.Reliability;
@@ -29,60 +32,66 @@ public sealed partial class DiskFullInProcessTests(ReliabilityFixture fixture)
     [Fact]
     public async Task CheckpointsFailClearlyWhileTheStoreIsFullAndSucceedAgainOnceSpaceReturns()
     {
-        var root = Directory.CreateTempSubdirectory("recurring-full-store-").FullName;
-        try
-        {
-            ReliabilityFixture.CopyCheckpoints(fixture.SeedCheckpoints, root);
-            var store = new FillingStore(root) { FreeBytes = 100_000 }; // a checkpoint of this model takes about 630 kB
-            var log = new ListLogger();
-            var manager = new CheckpointManager(store, new CheckpointOptions { Directory = root }, log.For<CheckpointManager>());
-            using var restored = (await manager.RestoreLatestAsync(CPU, accept: null, CancellationToken.None))!;
-            var status = new DaemonStatus();
-            var metrics = new RecurringMetrics(status);
-            var streaming = new StreamingOptions { MaxBatchSize = BatchSize };
-            using var deadLetters = new FileDeadLetterSink(Path.Combine(root, "dead-letters.jsonl"));
-            var trainer = new StreamingTrainer(restored.Trainer, restored.Manifest, manager, root, new CheckpointScheduleOptions { EveryEvents = EveryEvents, EverySeconds = 3600 },
-                streaming, deadLetters, modelUpdates: null, status, log.For<StreamingTrainer>(), seed: 1);
-            var hashing = new FeatureHashing(restored.Model.Config.RowsPerTable);
-            using var reader = new KafkaEventReader(new KafkaOptions { BootstrapServers = "127.0.0.1:9" }, streaming, hashing,
-                new Dictionary<TopicPartition, long>(), status, log.For<KafkaEventReader>()); // never started: only takes commit requests
-            var intact = await ValidAsync(manager);
+        await using var rig = await Rig.StartAsync(fixture, pauseAfterFailures: 10);
+        var (status, log) = (rig.Status, rig.Log);
+        var intact = await ValidAsync(rig.Manager);
 
-            var items = Channel.CreateUnbounded<StreamItem>();
-            var run = trainer.RunAsync(items.Reader, reader, CancellationToken.None);
-            var batches = new BatchMaker(fixture, hashing);
+        // Full: 512 events, so four scheduled checkpoints, each failing part-way through its first file.
+        rig.Write(16);
+        await WaitAsync(() => status.Snapshot().Streaming.EventsTrained == 512 && status.Snapshot().Checkpoints.Failures == 4, "512 events and 4 failed checkpoints");
+        var s = status.Snapshot();
+        Assert.Equal(0, s.Checkpoints.Written);
+        Assert.Contains("No space left on device", s.Checkpoints.LastError);
+        Assert.Equal(4, log.Lines.Count(l => l.StartsWith("Error: Checkpoint failed, training goes on and the previous checkpoints are intact", StringComparison.Ordinal)
+                                            && l.Contains("No space left on device", StringComparison.Ordinal)));
+        Assert.Equal("4", FailureMetric().Match(await ScrapeAsync(rig.Metrics)).Groups[1].Value);
+        Assert.Equal(intact, await ValidAsync(rig.Manager));
+        Assert.Empty(CheckpointInspection.Folders(rig.Root).Temporary);
+        Assert.True(rig.Store.RefusedWrites >= 4);
+        Assert.False(rig.Source.Held); // fewer than Checkpoints:PauseAfterFailures in a row
 
-            // Full: 512 events, so four scheduled checkpoints, each failing part-way through its first file.
-            foreach (var batch in batches.Next(16)) items.Writer.TryWrite(batch);
-            await WaitAsync(() => status.Current.EventsTrained == 512 && status.Current.CheckpointFailures == 4, "512 events and 4 failed checkpoints");
-            var s = status.Current;
-            Assert.Equal(0, s.CheckpointsWritten);
-            Assert.Contains("No space left on device", s.LastCheckpointError);
-            Assert.Equal(4, log.Lines.Count(l => l.StartsWith("Error: Checkpoint failed, training goes on and the previous checkpoints are intact", StringComparison.Ordinal)
-                                                && l.Contains("No space left on device", StringComparison.Ordinal)));
-            Assert.Equal("4", FailureMetric().Match(await ScrapeAsync(metrics)).Groups[1].Value);
-            Assert.Equal(intact, await ValidAsync(manager));
-            Assert.Empty(CheckpointInspection.Folders(root).Temporary);
-            Assert.True(store.RefusedWrites >= 4);
+        // Space returns: the next scheduled checkpoint succeeds.
+        rig.Store.FreeBytes = long.MaxValue;
+        rig.Write(4);
+        await WaitAsync(() => status.Snapshot().Checkpoints.Written == 1, "a checkpoint once space returned");
+        Assert.Null(status.Snapshot().Checkpoints.LastError);
+        Assert.Equal(640, status.Snapshot().Streaming.EventsTrained);
+        await rig.CompleteAsync();
+        // Only the durable checkpoint's positions were committed, none of the failed ones'.
+        Assert.Equal([new StreamPosition("clicks", 0, 640)], Assert.Single(rig.Source.Commits));
 
-            // Space returns: the next scheduled checkpoint succeeds.
-            store.FreeBytes = long.MaxValue;
-            foreach (var batch in batches.Next(4)) items.Writer.TryWrite(batch);
-            await WaitAsync(() => status.Current.CheckpointsWritten == 1, "a checkpoint once space returned");
-            Assert.Null(status.Current.LastCheckpointError);
-            Assert.Equal(640, status.Current.EventsTrained);
-            items.Writer.Complete();
-            await run;
+        var after = await rig.Manager.ListAsync(CancellationToken.None);
+        Assert.All(after, c => Assert.True(c.IsValid, c.Problem));
+        Assert.Equal(640, CheckpointInspection.Consumed(after[0].Manifest!));
+        Assert.Equal("4", FailureMetric().Match(await ScrapeAsync(rig.Metrics)).Groups[1].Value);
+    }
 
-            var after = await manager.ListAsync(CancellationToken.None);
-            Assert.All(after, c => Assert.True(c.IsValid, c.Problem));
-            Assert.Equal(640, CheckpointInspection.Consumed(after[0].Manifest!));
-            Assert.Equal("4", FailureMetric().Match(await ScrapeAsync(metrics)).Groups[1].Value);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+    [Fact]
+    public async Task AfterRepeatedCheckpointFailuresConsumptionPausesUntilACheckpointSucceedsAgain()
+    {
+        await using var rig = await Rig.StartAsync(fixture, pauseAfterFailures: 2);
+        var readiness = new ReadinessCheck(rig.Status, new AdminOptions());
+
+        // Two scheduled checkpoints fail: consumption is held, readiness says why, and what was already read is trained.
+        rig.Write(9);
+        await WaitAsync(() => rig.Status.Snapshot().Streaming.EventsTrained == 9 * BatchSize, "every batch read before the pause");
+        var paused = rig.Status.Snapshot();
+        Assert.Equal(2, paused.Checkpoints.Failures);
+        Assert.True(rig.Source.Held);
+        Assert.StartsWith("2 checkpoints failed in a row (last: ", paused.Streaming.PausedReason);
+        Assert.Contains(readiness.Problems(paused), p => p.StartsWith("training paused: 2 checkpoints failed in a row", StringComparison.Ordinal));
+        Assert.Single(rig.Log.Lines, l => l.StartsWith("Error: Consumption paused: 2 checkpoints failed in a row", StringComparison.Ordinal));
+
+        // Paused, the trainer retries on its own (1 s, then 2 s, ...), without new events; space returns.
+        await WaitAsync(() => rig.Status.Snapshot().Checkpoints.Failures >= 3, "a retry while paused");
+        rig.Store.FreeBytes = long.MaxValue;
+        await WaitAsync(() => rig.Status.Snapshot().Checkpoints.Written == 1, "a retry that succeeds", TimeSpan.FromSeconds(30));
+        var resumed = rig.Status.Snapshot();
+        Assert.False(rig.Source.Held);
+        Assert.Null(resumed.Streaming.PausedReason);
+        Assert.DoesNotContain(readiness.Problems(resumed), p => p.StartsWith("training paused", StringComparison.Ordinal));
+        Assert.Equal(9 * BatchSize, CheckpointInspection.Consumed((await rig.Manager.ListAsync(CancellationToken.None))[0].Manifest!));
+        await rig.CompleteAsync();
     }
 
     private static async Task<string> ValidAsync(CheckpointManager manager)
@@ -99,9 +108,9 @@ public sealed partial class DiskFullInProcessTests(ReliabilityFixture fixture)
         return Encoding.UTF8.GetString(text.ToArray());
     }
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
+    private static async Task WaitAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what}");
@@ -112,28 +121,82 @@ public sealed partial class DiskFullInProcessTests(ReliabilityFixture fixture)
     [GeneratedRegex(@"^recurring_checkpoint_failures_total (\d+)", RegexOptions.Multiline)]
     private static partial Regex FailureMetric();
 
-    /// <summary>Full batches of good events at consecutive offsets of one partition, as the Kafka reader hands them over.</summary>
-    private sealed class BatchMaker(ReliabilityFixture fixture, FeatureHashing hashing)
+    /// <summary>A streaming trainer on the seed checkpoint, writing through a <see cref="FillingStore"/> that starts full (100 kB free).</summary>
+    private sealed class Rig : IAsyncDisposable
     {
-        private readonly TopicPartition _partition = new("clicks", 0);
-        private readonly CriteoRecord _record = new();
-        private long _offset;
+        private readonly Channel<StreamItem> _items = Channel.CreateUnbounded<StreamItem>();
+        private readonly ServiceProvider _services;
+        private readonly RestoredCheckpoint _restored;
+        private readonly FileDeadLetterSink _deadLetters;
+        private readonly StreamBatches _batches;
+        private readonly Task _run;
 
-        public IEnumerable<StreamBatch> Next(int batches)
+        private Rig(ReliabilityFixture fixture, string root, int pauseAfterFailures, ListLogger log, FillingStore store, CheckpointManager manager,
+            RestoredCheckpoint restored, ServiceProvider services)
         {
-            for (int b = 0; b < batches; b++)
+            (Root, Log, Store, Manager, _restored, _services) = (root, log, store, manager, restored, services);
+            Status = services.GetRequiredService<DaemonStatus>();
+            Metrics = new RecurringMetrics(Status, new AdminOptions(), services.GetRequiredService<TrainStepDurations>());
+            var schedule = new CheckpointOptions { Directory = root, EveryEvents = EveryEvents, EverySeconds = 3600, PauseAfterFailures = pauseAfterFailures };
+            _deadLetters = new FileDeadLetterSink(Path.Combine(root, "dead-letters.jsonl"));
+            var writer = new CheckpointWriter(manager, schedule, [new RetentionObserver(manager, log.For<RetentionObserver>())],
+                services.GetRequiredService<StatusCell<CheckpointState>>(), TimeProvider.System, log.For<CheckpointWriter>());
+            var trainer = new StreamingTrainer(restored.Trainer, restored.Manifest, new StreamingOptions { MaxBatchSize = BatchSize }, _deadLetters, writer,
+                new CheckpointScheduler(schedule, TimeProvider.System), services.GetRequiredService<StreamingStatus>(), TimeProvider.System, log.For<StreamingTrainer>());
+            _batches = new StreamBatches(fixture, restored.Model.Encoder, BatchSize);
+            _run = trainer.RunAsync(_items.Reader, Source, Source, CancellationToken.None);
+        }
+
+        public string Root { get; }
+        public ListLogger Log { get; }
+        public FillingStore Store { get; }
+        public CheckpointManager Manager { get; }
+        public DaemonStatus Status { get; }
+        public RecurringMetrics Metrics { get; }
+        public SourceRecorder Source { get; } = new();
+
+        public static async Task<Rig> StartAsync(ReliabilityFixture fixture, int pauseAfterFailures)
+        {
+            var root = Directory.CreateTempSubdirectory("recurring-full-store-").FullName;
+            ReliabilityFixture.CopyCheckpoints(fixture.SeedCheckpoints, root);
+            var store = new FillingStore(root) { FreeBytes = 100_000 }; // a checkpoint of this model takes about 630 kB
+            var log = new ListLogger();
+            var manager = new CheckpointManager(store, new CheckpointOptions { Directory = root }, log.For<CheckpointManager>());
+            var restored = (await manager.RestoreLatestAsync(CPU, accept: null, CancellationToken.None))!;
+            var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddRecurringStatus().BuildServiceProvider();
+            // What the training service says while streaming, so readiness judges the trainer alone.
+            services.GetRequiredService<StatusCell<ActivityState>>().Update(a => a with { Activity = DaemonActivity.Streaming, ModelLoaded = true, TrainerRunning = true });
+            return new Rig(fixture, root, pauseAfterFailures, log, store, manager, restored, services);
+        }
+
+        /// <summary>The next <paramref name="batches"/> batches of good events, as the reader would hand them over.</summary>
+        public void Write(int batches)
+        {
+            foreach (var batch in _batches.Next(batches)) _items.Writer.TryWrite(batch);
+        }
+
+        /// <summary>The source stops: the trainer trains what is left, writes its last checkpoint and returns.</summary>
+        public async Task CompleteAsync()
+        {
+            _items.Writer.TryComplete();
+            await _run;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _items.Writer.TryComplete();
+            try
             {
-                var batch = new StreamBatch(BatchSize);
-                for (int i = 0; i < BatchSize; i++, _offset++)
-                {
-                    var payload = fixture.GoodEvent(_offset);
-                    Assert.True(CriteoLineParser.TryParse(payload, _record, out _, out _));
-                    batch.Features.Add(_record, hashing);
-                    batch.Events.Add(new ConsumedMessage(new TopicPartitionOffset(_partition, _offset), payload, ReliabilityFixture.Key(_offset)));
-                }
-                batch.NextOffsets[_partition] = _offset;
-                yield return batch;
+                await _run;
             }
+            catch (IncompleteStopException)
+            {
+                // A test that fails part-way leaves the store full.
+            }
+            _deadLetters.Dispose();
+            _restored.Dispose();
+            await _services.DisposeAsync();
+            Directory.Delete(Root, recursive: true);
         }
     }
 

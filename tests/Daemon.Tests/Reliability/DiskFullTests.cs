@@ -18,7 +18,10 @@ public sealed partial class DiskFullTests(ReliabilityFixture fixture, ITestOutpu
     public async Task CheckpointsFailClearlyWhileTheDiskIsFullAndSucceedAgainOnceSpaceReturns()
     {
         var reference = await fixture.ReferenceAsync(output);
-        using var scenario = new DaemonScenario(fixture, fixture.Cluster, output, "diskfull", ReferenceRun.BatchSize, ReferenceRun.CheckpointEvery);
+        // Training goes on however many checkpoints fail: this scenario is about the failures themselves; pausing after
+        // Checkpoints:PauseAfterFailures of them is DiskFullInProcessTests' subject.
+        using var scenario = new DaemonScenario(fixture, fixture.Cluster, output, "diskfull", ReferenceRun.BatchSize, ReferenceRun.CheckpointEvery,
+            extraArguments: ["--Checkpoints:PauseAfterFailures=0"]);
         var seed = scenario.Checkpoints + ".seed";
         Directory.Move(scenario.Checkpoints, seed);
         using var disk = SmallFilesystem.Mount(scenario.Checkpoints, DiskBytes);

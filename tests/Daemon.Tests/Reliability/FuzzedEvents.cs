@@ -44,62 +44,62 @@ public static class FuzzedEvents
         switch (fuzz)
         {
             case Fuzz.RandomBytes:
-                return new(RandomBytes(random, 1, 300, noTabs: true), fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(RandomBytes(random, 1, 300, noTabs: true), fuzz, Kind(EventErrorKind.WrongFieldCount));
             case Fuzz.RandomFields:
             {
                 var random40 = Enumerable.Range(0, CriteoLineParser.FieldCount).Select(i => RandomBytes(random, i == 0 ? 2 : 0, 20, noTabs: true)).ToList();
-                return new(Join(random40), fuzz, Kind(CriteoErrorKind.BadLabel));
+                return new(Join(random40), fuzz, Kind(EventErrorKind.BadLabel));
             }
             case Fuzz.Empty:
-                return new([], fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new([], fuzz, Kind(EventErrorKind.WrongFieldCount));
             case Fuzz.Tombstone:
-                return new(null, fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(null, fuzz, Kind(EventErrorKind.WrongFieldCount));
             case Fuzz.Truncated:
             {
                 int lastTab = Array.LastIndexOf(goodLine, Tab);
-                return new(goodLine[..random.Next(lastTab)], fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(goodLine[..random.Next(lastTab)], fuzz, Kind(EventErrorKind.WrongFieldCount));
             }
             case Fuzz.MissingField:
                 fields.RemoveAt(random.Next(fields.Count));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.WrongFieldCount));
             case Fuzz.ExtraField:
                 fields.Insert(random.Next(fields.Count + 1), Ascii(random.Next(2) == 0 ? "" : "1"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.WrongFieldCount));
             case Fuzz.BadLabel:
                 fields[0] = Ascii(Pick(random, "", "2", "-1", "01", "yes", " 1", "1.0", "true"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.BadLabel));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.BadLabel));
             case Fuzz.OnlyTabs:
-                return new(Enumerable.Repeat(Tab, CriteoLineParser.FieldCount - 1).ToArray(), fuzz, Kind(CriteoErrorKind.BadLabel));
+                return new(Enumerable.Repeat(Tab, CriteoLineParser.FieldCount - 1).ToArray(), fuzz, Kind(EventErrorKind.BadLabel));
             case Fuzz.NonNumericDense:
                 fields[Dense(random)] = Ascii(Pick(random, "abc", "1,000", " 5", "0x10", "5a", "--1", "1e", ".", "+", "١٢", "∞"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonNumericDense));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonNumericDense));
             case Fuzz.OverflowingDense:
                 fields[Dense(random)] = Ascii(Pick(random, "1e999", "-1e400", new string('9', 400), "1.7976931348623159e308"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonFiniteDense));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonFiniteDense));
             case Fuzz.NaNDense:
                 fields[Dense(random)] = Ascii(Pick(random, "NaN", "-NaN", "nan"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonFiniteDense));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonFiniteDense));
             case Fuzz.InfiniteDense:
                 fields[Dense(random)] = Ascii(Pick(random, "Infinity", "-Infinity"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonFiniteDense));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonFiniteDense));
             case Fuzz.NonHexCategorical:
                 fields[Categorical(random)] = Ascii(Pick(random, "xyz", "12345678901234567", "g1", "0x1f", "-1", "ab cd"));
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonHexCategorical));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonHexCategorical));
             case Fuzz.InvalidUtf8Categorical:
                 fields[Categorical(random)] = [0xC3, 0x28, (byte)random.Next(0x80, 0x100)];
-                return new(Join(fields), fuzz, Kind(CriteoErrorKind.NonHexCategorical));
+                return new(Join(fields), fuzz, Kind(EventErrorKind.NonHexCategorical));
             case Fuzz.InvalidUtf8Line:
             {
                 var bytes = RandomBytes(random, 1, 200, noTabs: true);
                 for (int i = 0; i < bytes.Length; i++) bytes[i] |= 0x80;
-                return new(bytes, fuzz, Kind(CriteoErrorKind.WrongFieldCount));
+                return new(bytes, fuzz, Kind(EventErrorKind.WrongFieldCount));
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(random));
         }
     }
 
-    public static string Kind(CriteoErrorKind kind) => DeadLetterReason.Malformed(kind, "").Kind;
+    public static string Kind(EventErrorKind kind) => DeadLetterReason.Malformed(kind, "").Kind;
 
     private static int Dense(Random random) => 1 + random.Next(CriteoRecord.DenseCount);
     private static int Categorical(Random random) => 1 + CriteoRecord.DenseCount + random.Next(CriteoRecord.CategoricalCount);

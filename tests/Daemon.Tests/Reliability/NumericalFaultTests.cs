@@ -1,10 +1,19 @@
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Recurring.Checkpointing;
 using Recurring.Core.Data;
+using Recurring.Daemon.Admin;
+using Recurring.Daemon.Checkpoints;
+using Recurring.Daemon.Configuration;
+using Recurring.Daemon.Hosting;
 using Recurring.Daemon.Kafka;
+using Recurring.Daemon.Status;
 using Recurring.Daemon.Streaming;
-using Xunit.Abstractions;
+using Recurring.Daemon.Tests.Streaming;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Recurring.Daemon.Tests.Reliability;
@@ -104,13 +113,79 @@ public sealed partial class NumericalFaultTests(ReliabilityFixture fixture, ITes
         var counters = withPoison.Manifest;
         Assert.Equal(total, CheckpointInspection.Consumed(counters));
         Assert.Equal(GoodEvents, CheckpointInspection.Trained(counters));
-        Assert.Equal(PoisonedBatches, CheckpointInspection.Counter(counters, StreamingTrainer.SkippedBatchesCounter));
-        Assert.Equal(dropped, CheckpointInspection.Counter(counters, StreamingTrainer.DeadLetterCounterPrefix + DeadLetterReason.NonFiniteBatchKind));
+        Assert.Equal(PoisonedBatches, StreamingCounters.From(counters).SkippedBatches);
+        Assert.Equal(dropped, StreamingCounters.From(counters).DeadLettered.GetValueOrDefault(DeadLetterReason.NonFiniteBatchKind));
         Assert.Equal(without.Manifest.Counters.Steps + PoisonedBatches, counters.Counters.Steps); // a skipped step still counts as a step
         clean.Succeeded();
         scenario.Succeeded();
         output.WriteLine($"{PoisonedBatches} batches skipped, {dropped} events dead-lettered as {DeadLetterReason.NonFiniteBatchKind}; " +
                          $"{scanned} checkpoints scanned, all finite; bit-identical to the run without them ({values:N0} values)");
+    }
+
+    [Fact]
+    public async Task AfterARunOfNonFiniteBatchesTheModelIsRolledBackOnceAndAnotherRunPausesTraining()
+    {
+        const int runLength = 3;
+        using var seed = new SeedFolder();
+        await WriteFragileSeedAsync(fixture.SeedCheckpoints, seed.Path);
+        var manager = CheckpointInspection.Manager(seed.Path);
+        using var restored = await CheckpointInspection.RestoreNewestAsync(seed.Path);
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddRecurringStatus().BuildServiceProvider();
+        services.GetRequiredService<StatusCell<ActivityState>>().Update(a => a with { Activity = DaemonActivity.Streaming, ModelLoaded = true, TrainerRunning = true });
+        var status = services.GetRequiredService<DaemonStatus>();
+        var schedule = new CheckpointOptions { Directory = seed.Path, EveryEvents = long.MaxValue, EverySeconds = 3600 };
+        using var deadLetters = new FileDeadLetterSink(Path.Combine(seed.Path, "dead-letters.jsonl"));
+        var writer = new CheckpointWriter(manager, schedule, [], services.GetRequiredService<StatusCell<CheckpointState>>(), TimeProvider.System,
+            NullLogger<CheckpointWriter>.Instance);
+        var trainer = new StreamingTrainer(restored.Trainer, restored.Manifest, new StreamingOptions { MaxBatchSize = BatchSize, RollbackAfterSkippedBatches = runLength },
+            deadLetters, writer, new CheckpointScheduler(schedule, TimeProvider.System), services.GetRequiredService<StreamingStatus>(), TimeProvider.System,
+            NullLogger<StreamingTrainer>.Instance);
+        var items = Channel.CreateUnbounded<StreamItem>();
+        var source = new SourceRecorder();
+        var run = trainer.RunAsync(items.Reader, source, source, CancellationToken.None);
+        var batches = new StreamBatches(fixture, restored.Model.Encoder, BatchSize);
+        void Good(int count) => Write(batches.Next(count, edit: r => r.Dense[PoisonFeature] = null));
+        void Poisoned(int count) => Write(batches.Next(count, edit: r => r.Dense[PoisonFeature] = 1e308));
+        void Write(IEnumerable<StreamBatch> next)
+        {
+            foreach (var batch in next) items.Writer.TryWrite(batch);
+        }
+        async Task<StatusSnapshot> ConsumedAsync(long events)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (status.Snapshot().Streaming.EventsConsumed < events)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{events} events were not consumed within 60 s");
+                await Task.Delay(10);
+            }
+            return status.Snapshot();
+        }
+
+        // Trained, then a run of non-finite batches: the model goes back to the seed, the last good checkpoint.
+        Good(2);
+        Poisoned(runLength);
+        var rolledBack = await ConsumedAsync((2 + runLength) * BatchSize);
+        Assert.Equal((0, 2 * BatchSize), (rolledBack.Streaming.EventsTrained, rolledBack.Streaming.EventsRolledBack));
+        Assert.False(source.Held);
+        Assert.Null(rolledBack.Streaming.PausedReason);
+
+        // As many again right after: consumption pauses, with the reason, and readiness turns red.
+        Poisoned(runLength);
+        var paused = await ConsumedAsync((2 + 2 * runLength) * BatchSize);
+        Assert.True(source.Held);
+        Assert.StartsWith($"{runLength} batches in a row had non-finite loss or gradients right after the rollback to checkpoint {restored.Manifest.Id}", paused.Streaming.PausedReason);
+        Assert.Contains(new ReadinessCheck(status, new AdminOptions()).Problems(paused), p => p.StartsWith("training paused: ", StringComparison.Ordinal));
+        items.Writer.Complete();
+        await run;
+
+        // The last checkpoint holds exactly the seed's weights and optimizer state, and accounts for every event.
+        using var final = await CheckpointInspection.RestoreNewestAsync(seed.Path);
+        using var fragile = await manager.RestoreLatestAsync(CPU, m => m.Id == restored.Manifest.Id, CancellationToken.None);
+        CheckpointInspection.AssertBitIdentical(fragile!, final);
+        var counters = StreamingCounters.From(final.Manifest);
+        Assert.Equal((2 + 2 * runLength) * BatchSize, counters.Consumed);
+        Assert.Equal(2 * runLength * BatchSize, counters.DeadLettered[DeadLetterReason.NonFiniteBatchKind]);
+        Assert.Equal((0, 2 * BatchSize), (counters.Trained, counters.RolledBack));
     }
 
     private static async Task RunToTheEndAsync(DaemonScenario scenario, int events)
@@ -129,7 +204,7 @@ public sealed partial class NumericalFaultTests(ReliabilityFixture fixture, ITes
             using var huge = 1e36.ToScalar(); // held: a temporary Scalar may be finalized during the native call
             seed.Model.Bottom.Weight(0).select(1, PoisonFeature).fill_(huge);
         }
-        var snapshot = new TrainingSnapshot(seed.Trainer, seed.Manifest.Phase, seed.Manifest.Seed)
+        var snapshot = new TrainingSnapshot(seed.Trainer, seed.Manifest.Stage, seed.Manifest.Seed)
         {
             Positions = seed.Manifest.Positions,
             Counters = seed.Manifest.Counters.Other,

@@ -53,13 +53,13 @@ public sealed class ReferenceRun : IDisposable
     /// </summary>
     public static void AssertComplete(CheckpointManifest manifest, string topic)
     {
-        Assert.Equal(PhaseKind.Streaming, manifest.Phase.Kind);
+        Assert.Equal(TrainingStage.Streaming, manifest.Stage.Kind);
         Assert.Equal(Events, CheckpointInspection.NextOffset(manifest, topic));
         Assert.Equal(Events, CheckpointInspection.Consumed(manifest));
         Assert.Equal(Events, CheckpointInspection.Trained(manifest));
-        Assert.Equal(Events / BatchSize, CheckpointInspection.Counter(manifest, StreamingTrainer.BatchesCounter));
-        Assert.Equal(0, CheckpointInspection.Counter(manifest, StreamingTrainer.SkippedBatchesCounter));
-        Assert.DoesNotContain(manifest.Counters.Other.Keys, k => k.StartsWith(StreamingTrainer.DeadLetterCounterPrefix, StringComparison.Ordinal));
+        Assert.Equal(Events / BatchSize, StreamingCounters.From(manifest).Batches);
+        Assert.Equal(0, StreamingCounters.From(manifest).SkippedBatches);
+        Assert.Empty(StreamingCounters.From(manifest).DeadLettered);
     }
 
     public void Dispose() => Final.Dispose();

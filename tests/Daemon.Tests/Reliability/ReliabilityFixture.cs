@@ -1,6 +1,7 @@
 using Recurring.Checkpointing;
 using Recurring.Core.Data;
 using Recurring.Core.Data.Synthetic;
+using Recurring.Daemon.Checkpoints;
 using Recurring.Daemon.Configuration;
 using Recurring.Daemon.Kafka;
 using Recurring.Daemon.Offline;
@@ -23,8 +24,8 @@ public sealed class ReliabilityCollection : ICollectionFixture<ReliabilityFixtur
 /// </summary>
 public sealed class ReliabilityFixture : IAsyncLifetime
 {
-    /// <summary>Set (to 1) to run the soak versions: more kills, more events.</summary>
-    public const string SoakVariable = "RECURRING_SOAK";
+    /// <summary>Set (to 1) to run the soak versions: more kills, more events. Not RECURRING_: that prefix is configuration, and an unknown key fails the start.</summary>
+    public const string SoakVariable = "RELIABILITY_SOAK";
 
     /// <summary>Streaming events continue the synthetic history after the offline phase's events.</summary>
     public const long FirstStreamingEvent = 1_000_000;
@@ -73,7 +74,7 @@ public sealed class ReliabilityFixture : IAsyncLifetime
         Assert.Empty(settings.Validate());
         _generator = new SyntheticClickGenerator(settings.Synthetic);
         using var setup = OfflineSetup.Create(settings, CPU);
-        var checkpoints = CheckpointManager.ForDirectory(new CheckpointOptions { Directory = SeedCheckpoints });
+        var checkpoints = CheckpointWriter.ForDirectory(SeedCheckpoints, new CheckpointOptions());
         var (_, final) = await new OfflinePhase(setup, checkpoints, long.MaxValue).RunAsync(setup.CreateTrainer(), CancellationToken.None);
         SeedId = final!.Id;
     }
@@ -85,6 +86,15 @@ public sealed class ReliabilityFixture : IAsyncLifetime
         Generator.Generate(FirstStreamingEvent + index, record);
         edit?.Invoke(record);
         using var encoder = new ClickEventEncoder();
+        return encoder.Encode(record);
+    }
+
+    /// <summary>Streaming event <paramref name="index"/> as a JSON message (Kafka:Format=json) under the Criteo preset's names.</summary>
+    public byte[] GoodJsonEvent(long index)
+    {
+        var record = new CriteoRecord();
+        Generator.Generate(FirstStreamingEvent + index, record);
+        using var encoder = new ClickEventEncoder(KafkaEventFormat.Json, FeatureSchema.Criteo());
         return encoder.Encode(record);
     }
 

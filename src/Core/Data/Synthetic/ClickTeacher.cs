@@ -5,15 +5,27 @@ namespace Recurring.Core.Data.Synthetic;
 /// σ(bias + scale · z) once <see cref="TeacherCalibration"/> has chosen scale and bias.
 /// </summary>
 /// <remarks>
-/// z = first-order + crosses + dense + dense×categorical, where
+/// z = first-order + crosses + dense + dense×categorical, where, with T categorical (sparse) and D dense features
+/// (26 and 13 for Criteo's layout),
 /// <list type="bullet">
-/// <item>first-order = FirstOrderStrength / √26 · Σₜ m(rₜ) wₜ(vₜ), one weight per categorical value;</item>
-/// <item>crosses = CrossStrength / √(P·k) · Σ₍ₐ,ᵦ₎ m(rₐ) m(rᵦ) ⟨eₐ(vₐ), eᵦ(vᵦ)⟩ over P fixed table pairs with k-dimensional embeddings;</item>
-/// <item>dense = DenseStrength / √13 · Σⱼ dⱼ fⱼ(xⱼ), with fⱼ a centred log1p of the count;</item>
-/// <item>dense×categorical = DenseCategoricalCrossStrength · f_J(x_J) · m(r_T) u_T(v_T) for one dense feature J and one table T.</item>
+/// <item>first-order = FirstOrderStrength / √T · Σₜ m(rₜ) wₜ(vₜ), one weight per categorical value;</item>
+/// <item>crosses = CrossStrength / √(P·k) · Σ₍ₐ,ᵦ₎ m(rₐ) m(rᵦ) ⟨eₐ(vₐ), eᵦ(vᵦ)⟩ over P fixed table pairs with k-dimensional
+/// embeddings (P = CrossPairCount, or every pair when there are fewer);</item>
+/// <item>dense = DenseStrength / √D · Σⱼ dⱼ fⱼ(xⱼ), with fⱼ the feature's signal (<see cref="DenseFeatureShape.TeacherSignal"/>,
+/// for a count a centred log1p);</item>
+/// <item>dense×categorical = DenseCategoricalCrossStrength · f_J(x_J) · m(r_T) u_T(v_T) for one dense feature J and one table T;</item>
+/// <item>nonlinear = NonlinearStrength · √(2/H) · Σₕ cₕ sin(ω ⟨uₕ, f(x)⟩ + φₕ) over H random unit directions uₕ of the D
+/// dense signals; for the odd h the phase φₕ = φₕ(v_S) is drawn per value of one small single-valued table S, a dense × categorical
+/// interaction of rank H that the model's 16-dimensional dot products cannot hold, so its MLPs must.</item>
 /// </list>
 /// The normalisations give each term roughly the spread of its strength. m(r) = R / (R + r − 1) fades the
 /// effect of rare values (R = EffectHalfRank); missing features and IDs outside a vocabulary contribute nothing.
+/// <para>
+/// A multi-valued feature pools the effects of its values as the model pools their embeddings: its weight, embedding
+/// and dense-cross weight are the mean over the values (Pooling mean) or their sum divided by √((MaxValues + 1) / 2),
+/// the root of the mean list length, so that a sum has about the spread of one value (Pooling sum). A single-valued
+/// feature is a bag of one.
+/// </para>
 /// <para>
 /// Weights and embedding components are never stored: each is a Gaussian hashed from (seed, table, ID,
 /// component), so ID spaces are unbounded. Drift rotates every categorical parameter between two independent
@@ -33,12 +45,22 @@ internal sealed class ClickTeacher
     private const ulong CrossPairsStream = 1;
     private const ulong DenseWeightsStream = 2;
     private const ulong DenseCrossStream = 3;
+    private const ulong NonlinearStream = 4;
+
+    /// <summary>The small table whose values set the phases of the nonlinear term: at most this many values.</summary>
+    private const int NonlinearTableMaxCardinality = 1_000;
+
+    /// <summary>Scores needing more scratch doubles than this take them from the heap rather than the stack.</summary>
+    private const int MaxStackDoubles = 1_024;
 
     private readonly CategoricalVocabulary[] _vocabularies;
     private readonly DenseFeatureShape[] _denseShapes;
     private readonly ulong[] _tableKeys;
-    private readonly (int First, int Second)[] _crossedPairs;
-    private readonly bool[] _isCrossed;
+    private readonly bool[] _poolsMean;
+    private readonly double[] _sumDivisors;
+    private readonly (int First, int Second)[] _crossedSlotPairs;
+    private readonly int[] _crossSlots;
+    private readonly int _crossedTableCount;
     private readonly double[] _denseWeights;
     private readonly int _denseCrossFeature;
     private readonly int _denseCrossTable;
@@ -49,22 +71,34 @@ internal sealed class ClickTeacher
     private readonly double _crossCoefficient;
     private readonly double _denseCoefficient;
     private readonly double _denseCrossCoefficient;
+    private readonly double _nonlinearCoefficient;
+    private readonly double[][] _nonlinearDirections;
+    private readonly double[] _nonlinearAmplitudes;
+    private readonly double[] _nonlinearPhases;
+    private readonly int _nonlinearTable;
+    private readonly ulong _nonlinearPhaseKey;
 
-    public ClickTeacher(SyntheticDataOptions options, CategoricalVocabulary[] vocabularies, DenseFeatureShape[] denseShapes, ulong key)
+    /// <param name="sparse">The sparse features, in the order of <paramref name="vocabularies"/>: whether and how each pools its values.</param>
+    public ClickTeacher(SyntheticDataOptions options, IReadOnlyList<SparseFeature> sparse, CategoricalVocabulary[] vocabularies, DenseFeatureShape[] denseShapes, ulong key)
     {
         _vocabularies = vocabularies;
         _denseShapes = denseShapes;
         _dimension = options.CrossEmbeddingDimension;
         _effectHalfRank = options.EffectHalfRank;
         _radiansPerEvent = options.RotationPerMillionEvents / 1_000_000;
+        _poolsMean = sparse.Select(feature => feature.Multi && feature.Pooling == Pooling.Mean).ToArray();
+        _sumDivisors = sparse.Select(feature => feature.Multi ? Math.Sqrt((feature.MaxValues + 1) / 2.0) : 1).ToArray();
 
         ulong tableKeys = CounterHash.Derive(key, TableKeysStream);
         _tableKeys = Enumerable.Range(0, vocabularies.Length).Select(table => CounterHash.Derive(tableKeys, (ulong)table)).ToArray();
 
-        _crossedPairs = ChooseCrossedPairs(vocabularies.Length, options.CrossPairCount, CounterHash.Derive(key, CrossPairsStream));
-        _isCrossed = new bool[vocabularies.Length];
-        foreach (var (first, second) in _crossedPairs)
-            _isCrossed[first] = _isCrossed[second] = true;
+        int tablePairs = vocabularies.Length * (vocabularies.Length - 1) / 2;
+        var crossedPairs = ChooseCrossedPairs(vocabularies.Length, Math.Min(options.CrossPairCount, tablePairs), CounterHash.Derive(key, CrossPairsStream));
+        // Only crossed tables need embeddings while scoring: each gets a slot, in table order.
+        _crossSlots = Enumerable.Repeat(-1, vocabularies.Length).ToArray();
+        foreach (int table in crossedPairs.SelectMany(pair => new[] { pair.First, pair.Second }).Distinct().Order())
+            _crossSlots[table] = _crossedTableCount++;
+        _crossedSlotPairs = crossedPairs.Select(pair => (_crossSlots[pair.First], _crossSlots[pair.Second])).ToArray();
 
         ulong denseWeights = CounterHash.Derive(key, DenseWeightsStream);
         _denseWeights = Enumerable.Range(0, denseShapes.Length).Select(feature => CounterHash.GaussianAt(denseWeights, (ulong)feature)).ToArray();
@@ -74,44 +108,78 @@ internal sealed class ClickTeacher
         _denseCrossTable = (int)(CounterHash.At(denseCross, 1) % (ulong)vocabularies.Length);
 
         _firstOrderCoefficient = options.FirstOrderStrength / Math.Sqrt(vocabularies.Length);
-        _crossCoefficient = _crossedPairs.Length == 0 ? 0 : options.CrossStrength / Math.Sqrt(_crossedPairs.Length * _dimension);
+        _crossCoefficient = crossedPairs.Length == 0 ? 0 : options.CrossStrength / Math.Sqrt(crossedPairs.Length * _dimension);
         _denseCoefficient = options.DenseStrength / Math.Sqrt(denseShapes.Length);
         _denseCrossCoefficient = options.DenseCategoricalCrossStrength;
+
+        // √2 because a sinusoid with a uniform phase has variance ½.
+        _nonlinearCoefficient = options.NonlinearStrength * Math.Sqrt(2.0 / options.NonlinearUnits);
+        ulong nonlinear = CounterHash.Derive(key, NonlinearStream);
+        _nonlinearDirections = Enumerable.Range(0, options.NonlinearUnits).Select(unit =>
+        {
+            ulong unitKey = CounterHash.Derive(nonlinear, (ulong)unit);
+            var direction = Enumerable.Range(0, denseShapes.Length).Select(feature => CounterHash.GaussianAt(unitKey, (ulong)feature)).ToArray();
+            double length = Math.Sqrt(direction.Sum(d => d * d));
+            return direction.Select(d => options.NonlinearFrequency * d / length).ToArray();
+        }).ToArray();
+        _nonlinearAmplitudes = Enumerable.Range(0, options.NonlinearUnits)
+            .Select(unit => CounterHash.GaussianAt(CounterHash.Derive(nonlinear, (ulong)unit), (ulong)denseShapes.Length)).ToArray();
+        _nonlinearPhases = Enumerable.Range(0, options.NonlinearUnits)
+            .Select(unit => 2 * Math.PI * CounterHash.ToUnitInterval(CounterHash.At(CounterHash.Derive(nonlinear, (ulong)unit), (ulong)denseShapes.Length + 1))).ToArray();
+        var smallTables = Enumerable.Range(0, vocabularies.Length)
+            .Where(t => !sparse[t].Multi && vocabularies[t].Cardinality is > 2 and <= NonlinearTableMaxCardinality).ToArray();
+        _nonlinearTable = smallTables.Length == 0 ? -1 : smallTables[CounterHash.At(nonlinear, ulong.MaxValue - 1) % (ulong)smallTables.Length];
+        _nonlinearPhaseKey = CounterHash.Derive(nonlinear, ulong.MaxValue);
     }
 
     /// <summary>The score z of <paramref name="features"/> as the teacher sees them at event <paramref name="eventIndex"/>.</summary>
-    public double Score(CriteoRecord features, long eventIndex)
+    public double Score<TFeatures>(TFeatures features, long eventIndex) where TFeatures : ISyntheticEventFeatures
     {
         var (sin, cos) = Math.SinCos(_radiansPerEvent * eventIndex);
-        // Tables whose value is missing or unknown keep a zero embedding; the language leaves stackalloc memory unspecified.
-        Span<double> embeddings = stackalloc double[_vocabularies.Length * _dimension];
+        // Tables whose values are missing or unknown keep a zero embedding; the language leaves stackalloc memory unspecified.
+        int embeddingLength = _crossedTableCount * _dimension;
+        Span<double> embeddings = embeddingLength <= MaxStackDoubles ? stackalloc double[embeddingLength] : new double[embeddingLength];
         embeddings.Clear();
 
         double firstOrder = 0;
         double denseCrossWeight = 0;
         for (int table = 0; table < _vocabularies.Length; table++)
         {
-            if (features.Categorical[table] is not ulong id || id > uint.MaxValue)
+            int count = features.Count(table);
+            if (count == 0)
                 continue;
-            int rank = _vocabularies[table].RankOf((uint)id, eventIndex);
-            if (rank == 0)
-                continue;
-
-            double effect = _effectHalfRank / (_effectHalfRank + rank - 1);
-            ulong valueKey = CounterHash.Derive(_tableKeys[table], id);
-            firstOrder += effect * Parameter(valueKey, FirstOrderParameter, cos, sin);
-            if (table == _denseCrossTable)
-                denseCrossWeight = effect * Parameter(valueKey, DenseCrossParameter, cos, sin);
-            if (_isCrossed[table])
+            int slot = _crossSlots[table];
+            var embedding = slot < 0 ? Span<double>.Empty : embeddings.Slice(slot * _dimension, _dimension);
+            double weight = 0;
+            double crossWeight = 0;
+            for (int index = 0; index < count; index++)
             {
-                var embedding = embeddings.Slice(table * _dimension, _dimension);
-                for (int component = 0; component < _dimension; component++)
-                    embedding[component] = effect * Parameter(valueKey, FirstEmbeddingParameter + component, cos, sin);
+                if (!features.TryValue(table, index, out ulong id) || id > uint.MaxValue)
+                    continue;
+                int rank = _vocabularies[table].RankOf((uint)id, eventIndex);
+                if (rank == 0)
+                    continue;
+
+                double effect = _effectHalfRank / (_effectHalfRank + rank - 1);
+                ulong valueKey = CounterHash.Derive(_tableKeys[table], id);
+                weight += effect * Parameter(valueKey, FirstOrderParameter, cos, sin);
+                if (table == _denseCrossTable)
+                    crossWeight += effect * Parameter(valueKey, DenseCrossParameter, cos, sin);
+                for (int component = 0; component < embedding.Length; component++)
+                    embedding[component] += effect * Parameter(valueKey, FirstEmbeddingParameter + component, cos, sin);
             }
+
+            // A bag of one divides by 1, which changes no bit.
+            double pool = _poolsMean[table] ? count : _sumDivisors[table];
+            firstOrder += weight / pool;
+            if (table == _denseCrossTable)
+                denseCrossWeight = crossWeight / pool;
+            for (int component = 0; component < embedding.Length; component++)
+                embedding[component] /= pool;
         }
 
         double crosses = 0;
-        foreach (var (first, second) in _crossedPairs)
+        foreach (var (first, second) in _crossedSlotPairs)
         {
             var firstEmbedding = embeddings.Slice(first * _dimension, _dimension);
             var secondEmbedding = embeddings.Slice(second * _dimension, _dimension);
@@ -121,20 +189,41 @@ internal sealed class ClickTeacher
 
         double dense = 0;
         double denseCrossSignal = 0;
+        Span<double> signals = _denseShapes.Length <= MaxStackDoubles ? stackalloc double[_denseShapes.Length] : new double[_denseShapes.Length];
         for (int feature = 0; feature < _denseShapes.Length; feature++)
         {
-            if (features.Dense[feature] is not double value)
-                continue;
-            double signal = _denseShapes[feature].TeacherSignal(value);
-            dense += _denseWeights[feature] * signal;
+            signals[feature] = features.Dense(feature) is double value ? _denseShapes[feature].TeacherSignal(value) : 0;
+            dense += _denseWeights[feature] * signals[feature];
             if (feature == _denseCrossFeature)
-                denseCrossSignal = signal;
+                denseCrossSignal = signals[feature];
         }
 
-        return _firstOrderCoefficient * firstOrder
+        double score = _firstOrderCoefficient * firstOrder
             + _crossCoefficient * crosses
             + _denseCoefficient * dense
             + _denseCrossCoefficient * denseCrossSignal * denseCrossWeight;
+        return _nonlinearCoefficient == 0 ? score : score + _nonlinearCoefficient * Nonlinear(signals, features);
+    }
+
+    /// <summary>Σₕ cₕ sin(⟨uₕ, f(x)⟩ + φₕ), the odd units' phases shifted by the value of the small table.</summary>
+    private double Nonlinear<TFeatures>(ReadOnlySpan<double> signals, TFeatures features) where TFeatures : ISyntheticEventFeatures
+    {
+        ulong? valueKey = _nonlinearTable >= 0 && features.Count(_nonlinearTable) > 0 && features.TryValue(_nonlinearTable, 0, out ulong id)
+            ? CounterHash.Derive(_nonlinearPhaseKey, id)
+            : null;
+        double sum = 0;
+        for (int unit = 0; unit < _nonlinearDirections.Length; unit++)
+        {
+            var direction = _nonlinearDirections[unit];
+            double projection = 0;
+            for (int feature = 0; feature < signals.Length; feature++)
+                projection += direction[feature] * signals[feature];
+            double phase = _nonlinearPhases[unit];
+            if (unit % 2 == 1 && valueKey is { } key)
+                phase += 2 * Math.PI * CounterHash.ToUnitInterval(CounterHash.At(key, (ulong)unit));
+            sum += _nonlinearAmplitudes[unit] * Math.Sin(projection + phase);
+        }
+        return sum;
     }
 
     /// <summary>Parameter <paramref name="parameter"/> of a value, rotated to the current angle.</summary>

@@ -1,8 +1,9 @@
 namespace Recurring.Core.Data.Synthetic;
 
 /// <summary>
-/// Settings of <see cref="SyntheticClickGenerator"/>: the shape of the Criteo-like features, the hidden teacher
-/// that turns them into click probabilities, and how both drift over event time. The defaults aim at a problem that
+/// Settings of <see cref="SyntheticClickGenerator"/>: the shape of the Criteo-like features (the per-table lists apply
+/// to a schema with Criteo's layout; other schemas draw theirs, see <see cref="SyntheticFeaturePlan"/>), the hidden
+/// teacher that turns features into click probabilities, and how both drift over event time. The defaults aim at a problem that
 /// a DLRM with 16-dimensional embeddings in hashed tables of 100,000 rows can learn from a few million events, by
 /// keeping most of the signal on popular values.
 /// </summary>
@@ -33,13 +34,13 @@ public sealed record SyntheticDataOptions
     /// <summary>Popularity rank r of a categorical value is drawn with probability ∝ r^(−ZipfExponent).</summary>
     public double ZipfExponent { get; init; } = 1.15;
 
-    /// <summary>Number of distinct values of each of the 26 categorical features.</summary>
+    /// <summary>Number of distinct values of each of the 26 categorical features of Criteo's layout.</summary>
     public IReadOnlyList<int> CategoricalCardinalities { get; init; } = CriteoLikeCardinalities;
 
-    /// <summary>Probability that each of the 13 dense features is missing.</summary>
+    /// <summary>Probability that each of the 13 dense features of Criteo's layout is missing.</summary>
     public IReadOnlyList<double> DenseMissingRates { get; init; } = CriteoLikeDenseMissingRates;
 
-    /// <summary>Probability that each of the 26 categorical features is missing.</summary>
+    /// <summary>Probability that each of the 26 categorical features of Criteo's layout is missing.</summary>
     public IReadOnlyList<double> CategoricalMissingRates { get; init; } = CriteoLikeCategoricalMissingRates;
 
     /// <summary>Expected AUC of the teacher's own probabilities: the best AUC any model can reach.</summary>
@@ -63,7 +64,10 @@ public sealed record SyntheticDataOptions
     /// </summary>
     public int NewIdMinimumCardinality { get; init; } = 1_000;
 
-    /// <summary>Number of categorical feature pairs whose teacher embeddings interact through a dot product.</summary>
+    /// <summary>
+    /// Number of categorical feature pairs whose teacher embeddings interact through a dot product; every pair when the
+    /// schema has fewer.
+    /// </summary>
     public int CrossPairCount { get; init; } = 12;
 
     /// <summary>
@@ -90,6 +94,20 @@ public sealed record SyntheticDataOptions
 
     /// <summary>Relative weight of the one interaction between a dense feature and a categorical feature.</summary>
     public double DenseCategoricalCrossStrength { get; init; } = 0.3;
+
+    /// <summary>
+    /// Relative weight of the capacity-hungry term: a sum of <see cref="NonlinearUnits"/> sinusoids of random
+    /// projections of the dense features, half of them with a phase set by the value of one small categorical
+    /// feature (a dense × categorical interaction). A narrow MLP cannot represent it; 0 (the default) leaves it out.
+    /// `recurring bench amgp` uses 1.5 (docs/amgp.md).
+    /// </summary>
+    public double NonlinearStrength { get; init; }
+
+    /// <summary>Number of sinusoids in the capacity-hungry term.</summary>
+    public int NonlinearUnits { get; init; } = 32;
+
+    /// <summary>Angular frequency of the sinusoids per unit of a dense feature's teacher signal (roughly its spread).</summary>
+    public double NonlinearFrequency { get; init; } = 1.0;
 
     /// <summary>Number of events used to calibrate the teacher's scale and bias at construction.</summary>
     public int CalibrationSampleSize { get; init; } = 40_000;
@@ -134,9 +152,11 @@ public sealed record SyntheticDataOptions
         Require(CrossEmbeddingDimension is >= 1 and <= MaxCrossEmbeddingDimension, $"{nameof(CrossEmbeddingDimension)} must lie in [1, {MaxCrossEmbeddingDimension}]; got {CrossEmbeddingDimension}.");
         Require(EffectHalfRank > 0 && double.IsFinite(EffectHalfRank), $"{nameof(EffectHalfRank)} must be positive and finite; got {EffectHalfRank}.");
 
-        double[] strengths = [FirstOrderStrength, CrossStrength, DenseStrength, DenseCategoricalCrossStrength];
+        double[] strengths = [FirstOrderStrength, CrossStrength, DenseStrength, DenseCategoricalCrossStrength, NonlinearStrength];
         Require(strengths.All(strength => strength >= 0 && double.IsFinite(strength)),
-            $"{nameof(FirstOrderStrength)}, {nameof(CrossStrength)}, {nameof(DenseStrength)} and {nameof(DenseCategoricalCrossStrength)} must be non-negative and finite; got {string.Join(", ", strengths)}.");
+            $"{nameof(FirstOrderStrength)}, {nameof(CrossStrength)}, {nameof(DenseStrength)}, {nameof(DenseCategoricalCrossStrength)} and {nameof(NonlinearStrength)} must be non-negative and finite; got {string.Join(", ", strengths)}.");
+        Require(NonlinearUnits is >= 1 and <= 4_096, $"{nameof(NonlinearUnits)} must lie in [1, 4096]; got {NonlinearUnits}.");
+        Require(NonlinearFrequency > 0 && double.IsFinite(NonlinearFrequency), $"{nameof(NonlinearFrequency)} must be positive and finite; got {NonlinearFrequency}.");
         Require(strengths.Any(strength => strength > 0), "At least one teacher strength must be positive, or no feature would matter.");
 
         Require(CalibrationSampleSize >= 1_000, $"{nameof(CalibrationSampleSize)} must be at least 1000 to calibrate reliably; got {CalibrationSampleSize}.");

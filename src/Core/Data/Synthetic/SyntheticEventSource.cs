@@ -1,5 +1,3 @@
-using Recurring.Core.Training;
-
 namespace Recurring.Core.Data.Synthetic;
 
 /// <summary>Events <c>first .. first + count - 1</c> of a generator, with their true click probabilities.</summary>
@@ -10,7 +8,8 @@ public sealed class SyntheticEventSource(SyntheticClickGenerator generator, long
     /// <summary>Index of the next event to be read: the resume position.</summary>
     public long NextEvent { get; private set; } = firstEvent;
 
-    public bool TryRead(CriteoRecord into, out double trueProbability)
+    /// <summary>Generates the next event into an event whose schema fits the generator's (<see cref="SyntheticClickGenerator.Fits"/>).</summary>
+    public bool TryRead(ClickEvent into, out double trueProbability)
     {
         if (NextEvent >= _end)
         {

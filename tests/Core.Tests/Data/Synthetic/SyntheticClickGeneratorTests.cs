@@ -172,6 +172,45 @@ public class SyntheticClickGeneratorTests(DefaultGeneratorSample sample) : IClas
     }
 
     [Fact]
+    public void TheCapacityHungryTermKeepsTheTargetBayesAucAndClickRate()
+    {
+        var generator = new SyntheticClickGenerator(new SyntheticDataOptions { NonlinearStrength = 3, CalibrationSampleSize = 20_000 });
+        var probabilities = new float[50_000];
+        var labels = new float[probabilities.Length];
+        var record = new CriteoRecord();
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            probabilities[i] = (float)generator.Generate(i, record);
+            labels[i] = record.Label ? 1 : 0;
+        }
+
+        Assert.InRange(BinaryMetrics.ClickRate(labels), 0.25 - 0.01, 0.25 + 0.01);
+        Assert.InRange(BinaryMetrics.Auc(probabilities, labels), 0.80 - 0.015, 0.80 + 0.015);
+    }
+
+    [Fact]
+    public void TheCapacityHungryTermCouplesTheDenseFeaturesWithExactlyOneSmallTable()
+    {
+        var options = QuickOptions with { FirstOrderStrength = 0, CrossStrength = 0, DenseStrength = 0, DenseCategoricalCrossStrength = 0, NonlinearStrength = 1 };
+        var generator = new SyntheticClickGenerator(options);
+        var record = Generate(generator, Events(0, 200), out _).First(r => r.Categorical.All(id => id is not null) && r.Dense.All(x => x is not null));
+        double before = generator.ClickProbability(record, 0);
+
+        var coupled = Enumerable.Range(0, CriteoRecord.CategoricalCount).Where(table =>
+        {
+            var changed = record.Clone();
+            changed.Categorical[table] = null;
+            return Math.Abs(generator.ClickProbability(changed, 0) - before) > 1e-9;
+        }).ToArray();
+        var denseChanged = record.Clone();
+        denseChanged.Dense[0] = record.Dense[0] + 50;
+
+        int table = Assert.Single(coupled);
+        Assert.InRange(options.CategoricalCardinalities[table], 3, 1_000);
+        Assert.NotEqual(before, generator.ClickProbability(denseChanged, 0));
+    }
+
+    [Fact]
     public void MissingFeaturesFollowTheConfiguredRates()
     {
         const int eventCount = 20_000;

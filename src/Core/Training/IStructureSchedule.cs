@@ -1,0 +1,27 @@
+using static TorchSharp.torch;
+
+namespace Recurring.Core.Training;
+
+/// <summary>
+/// Changes the model's structure between optimizer steps, as alternate growth and pruning does, and may add a
+/// penalty to a step's loss. The offline trainer calls it around every step; it knows nothing of how.
+/// </summary>
+public interface IStructureSchedule
+{
+    /// <summary>Brings the model to the shape <paramref name="step"/> trains at.</summary>
+    void BeforeStep(long step);
+
+    /// <summary>A differentiable term to add to the loss of <paramref name="step"/>, or null.</summary>
+    Tensor? Regularizer(long step);
+
+    /// <summary>Whether the trainer should hand every step's tensors to <see cref="ObserveStep"/>.</summary>
+    bool ObservesSteps => false;
+
+    /// <summary>
+    /// Sees the step announced by the last <see cref="BeforeStep"/> after its backward pass and before its optimizer
+    /// step: the batch's dense inputs and embedding rows, with the gradients on the parameters (importance statistics).
+    /// </summary>
+    void ObserveStep(Tensor dense, Tensor embedded)
+    {
+    }
+}
