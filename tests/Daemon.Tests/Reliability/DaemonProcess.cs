@@ -149,6 +149,53 @@ internal sealed partial class DaemonProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>
+    /// SIGSTOP, then waits until every thread of the process has stopped, so nothing it does can happen between
+    /// this call and the next <see cref="Kill"/> or <see cref="Thaw"/>. False when the process exited first.
+    /// </summary>
+    public bool Freeze()
+    {
+        if (HasExited || Libc.Kill(_process.Id, Libc.SigStop) != 0) return false;
+        var deadline = Stopwatch.StartNew();
+        while (!AllThreadsStopped())
+        {
+            if (HasExited) return false;
+            if (deadline.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"process {_process.Id} did not stop within 10 s of SIGSTOP");
+            Thread.Yield();
+        }
+        return true;
+    }
+
+    /// <summary>SIGCONT: a frozen process goes on where it stopped.</summary>
+    public void Thaw() => Libc.Kill(_process.Id, Libc.SigCont);
+
+    /// <summary>Every thread in /proc/PID/task is in state T (stopped) or gone; the state is the first field after the parenthesised name.</summary>
+    private bool AllThreadsStopped()
+    {
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(task, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue; // the thread ended
+                }
+                char state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                if (state is not ('T' or 't' or 'Z' or 'X')) return false;
+            }
+            return true;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return true; // the process is gone
+        }
+    }
+
     /// <summary>SIGTERM: the graceful stop a supervisor sends (final checkpoint, then exit).</summary>
     public void Terminate()
     {
@@ -193,6 +240,8 @@ internal sealed partial class DaemonProcess : IDisposable
     private static class Libc
     {
         public const int SigTerm = 15;
+        public const int SigCont = 18;
+        public const int SigStop = 19;
 
         [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         public static extern int Kill(int pid, int signal);

@@ -11,7 +11,7 @@ internal enum KillMoment
     /// <summary>Once /status says it consumed a randomly chosen number of events.</summary>
     AfterEvents,
 
-    /// <summary>As soon as a checkpoint's temporary folder appears, i.e. while the checkpoint is being written.</summary>
+    /// <summary>While a checkpoint is being written: its temporary folder has appeared and is still there when the daemon is frozen.</summary>
     DuringCheckpointWrite,
 }
 
@@ -28,23 +28,27 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
 {
     public List<KillRecord> Kills { get; } = [];
 
-    /// <summary>K moments in a seeded random order: a fifth during start-up, two fifths during a checkpoint write, the rest after some events.</summary>
+    /// <summary>
+    /// K moments: two fifths during a checkpoint write first, then a fifth during start-up and the rest after some
+    /// events in a seeded random order. The writes come first because a fast machine trains the whole sequence in
+    /// less time than a start-up or after-events kill takes to land, and once it has, no write is left to interrupt.
+    /// </summary>
     public static IReadOnlyList<KillMoment> Plan(Random random, int kills)
     {
         int duringStart = Math.Max(1, kills / 5), duringWrite = Math.Max(1, 2 * kills / 5);
-        var moments = Enumerable.Repeat(KillMoment.DuringStart, duringStart)
-            .Concat(Enumerable.Repeat(KillMoment.DuringCheckpointWrite, duringWrite))
+        var rest = Enumerable.Repeat(KillMoment.DuringStart, duringStart)
             .Concat(Enumerable.Repeat(KillMoment.AfterEvents, kills - duringStart - duringWrite))
             .ToArray();
-        random.Shuffle(moments);
-        return moments;
+        random.Shuffle(rest);
+        return [.. Enumerable.Repeat(KillMoment.DuringCheckpointWrite, duringWrite), .. rest];
     }
 
     /// <summary>Runs the daemon once and kills it at <paramref name="moment"/>; returns the record after checking the checkpoint folder.</summary>
     public async Task<KillRecord> RunAndKillAsync(KillMoment moment, int kills)
     {
         long resume = await ResumePointAsync();
-        // Kill during the n-th checkpoint write of the run, when there are n more to come.
+        var staleBefore = CheckpointInspection.Folders(scenario.Checkpoints).Temporary;
+        // Kill during the n-th checkpoint write of the run (or the first after it still under way once frozen), when there are n more to come.
         int writes = (int)Math.Min(4, (events - resume) / checkpointEvery);
         if (moment == KillMoment.DuringCheckpointWrite && writes < 1) moment = KillMoment.AfterEvents;
         int nth = moment == KillMoment.DuringCheckpointWrite ? random.Next(1, writes + 1) : 0;
@@ -84,11 +88,20 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
                     if (name is null || !name.StartsWith(".tmp-write-", StringComparison.Ordinal)) return;
                     lock (seen)
                     {
-                        if (!seen.Add(name) || seen.Count != nth) return;
+                        if (!seen.Add(name) || seen.Count < nth || writing.Task.IsCompleted || Volatile.Read(ref target) is not { } running) return;
+                        // Freeze, then look: a small write can finish before any signal lands, so SIGKILL only while its
+                        // temporary folder is still there; a write that got done first lets the daemon go on to the next.
+                        if (!running.Freeze()) return;
+                        if (Directory.Exists(Path.Combine(scenario.Checkpoints, name)))
+                        {
+                            running.Kill();
+                            writing.TrySetResult($"checkpoint {seen.Count} of the run, {name}");
+                        }
+                        else
+                        {
+                            running.Thaw();
+                        }
                     }
-                    // Kill at once, look later: the write takes milliseconds.
-                    writing.TrySetResult(name);
-                    Volatile.Read(ref target)?.Kill();
                 }
                 using var watcher = Watch(scenario.Checkpoints, OnFolder);
                 daemon = scenario.StartNoWait();
@@ -99,7 +112,7 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
                 await Task.WhenAny(writing.Task, exited);
                 if (!writing.Task.IsCompleted) scenario.Fail("the daemon exited or timed out before writing a checkpoint");
                 daemon.Kill();
-                detail = $"while writing checkpoint {nth} of the run, {writing.Task.Result}{(watcher is null ? " (polled: no inotify instance left)" : "")}";
+                detail = $"while writing {writing.Task.Result}{(watcher is null ? " (polled: no inotify instance left)" : "")}";
                 break;
             }
             default:
@@ -113,10 +126,11 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
         foreach (var status in statuses)
             if (!status.IsValid) scenario.Fail($"after the kill {detail}, checkpoint {status.Id} does not verify: {status.Problem}");
         long newest = await ResumePointAsync();
-        var record = new KillRecord(Kills.Count + 1, moment, detail, resume, consumedSeen, temporary, checkpoints.Length, newest);
+        // Only the folders this run left: an earlier kill's may still be there when this one lands before the start's clean-up.
+        var record = new KillRecord(Kills.Count + 1, moment, detail, resume, consumedSeen, temporary.Except(staleBefore).ToArray(), checkpoints.Length, newest);
         Kills.Add(record);
         output.WriteLine($"kill {record.Run}: {moment} {detail}; resumed from {resume}, consumed {(consumedSeen < 0 ? "?" : consumedSeen)} when killed; " +
-                         $"left {checkpoints.Length} checkpoints (newest at {newest} events){(temporary.Length > 0 ? $" and {string.Join(", ", temporary)}" : "")}");
+                         $"left {checkpoints.Length} checkpoints (newest at {newest} events){(record.TemporaryLeft.Count > 0 ? $" and {string.Join(", ", record.TemporaryLeft)}" : "")}");
         return record;
     }
 
