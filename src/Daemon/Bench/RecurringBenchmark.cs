@@ -5,11 +5,12 @@ using Recurring.Core.Training;
 namespace Recurring.Daemon.Bench;
 
 /// <summary>
-/// How the teacher drifts in the later events: its categorical effects rotate with event time and new IDs take
-/// the top ranks of the large vocabularies (<see cref="SyntheticDataOptions"/>). The offline history is drawn without
-/// drift, so the stream starts with the effects already turned by <c>rotation x first stream event</c> and keeps turning.
+/// How the teacher drifts in the later events: its categorical effects rotate with event time, new IDs take the top
+/// ranks of the large vocabularies, and a new nonlinear dense effect appears at the first stream event
+/// (<see cref="SyntheticDataOptions"/>). The offline history is drawn without drift, so the stream starts with the
+/// effects already turned by <c>rotation x first stream event</c> and keeps turning.
 /// </summary>
-public sealed record StreamDrift(double RotationPerMillionEvents, double NewIdsPerMillionEvents);
+public sealed record StreamDrift(double RotationPerMillionEvents, double NewIdsPerMillionEvents, double NewEffectStrength);
 
 /// <summary>Progressive (scored before learning) quality of one start model over the stream.</summary>
 /// <param name="Curve">Windowed progressive AUC after each batch: (stream events so far, AUC of the last window).</param>
@@ -67,12 +68,15 @@ public sealed class RecurringBenchmark(AmgpBenchmark offline, StreamDrift drift)
     private EvaluationSet CollectStream(TrainedVariant trained, long events, int streamEvents)
     {
         var settings = trained.Settings;
+        long firstStreamEvent = events + settings.Offline.EvalEvents;
         var drifting = new SyntheticClickGenerator(settings.Synthetic with
         {
             RotationPerMillionEvents = drift.RotationPerMillionEvents,
             NewIdsPerMillionEvents = drift.NewIdsPerMillionEvents,
+            NewEffectStrength = drift.NewEffectStrength,
+            NewEffectFromEvent = firstStreamEvent,
         }, settings.Schema);
-        var source = new SyntheticEventSource(drifting, events + settings.Offline.EvalEvents, streamEvents);
+        var source = new SyntheticEventSource(drifting, firstStreamEvent, streamEvents);
         return EvaluationSet.Collect(source, streamEvents, trained.Setup.Model.Encoder, settings.Training.BatchSize);
     }
 

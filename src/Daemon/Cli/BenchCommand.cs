@@ -146,8 +146,10 @@ public static class BenchCommand
     /// The later events' drift in `bench recurring`: by the first stream event after the default 600,000-event history
     /// and 100,000 held-out events the teacher's categorical effects have turned by 0.7 rad and the top 140 ranks of
     /// every large vocabulary are new IDs; over 300,000 stream events they turn 0.3 rad more and 60 more IDs arrive.
+    /// From the first stream event a new nonlinear dense effect, as strong as the rest of the teacher's terms on
+    /// average, is part of the teacher: full capacity should learn it faster.
     /// </summary>
-    public static readonly StreamDrift RecurringDrift = new(RotationPerMillionEvents: 1.0, NewIdsPerMillionEvents: 200);
+    public static readonly StreamDrift RecurringDrift = new(RotationPerMillionEvents: 1.0, NewIdsPerMillionEvents: 200, NewEffectStrength: 1.0);
 
     private static Command CreateRecurring()
     {
@@ -173,7 +175,8 @@ public static class BenchCommand
             if (bench is null) return CommandSettings.InvalidConfiguration;
             int stream = result.GetValue(streamEvents);
             Console.WriteLine($"then {stream:N0} stream events per seed, drifting: Synthetic:RotationPerMillionEvents={RecurringDrift.RotationPerMillionEvents}, " +
-                              $"Synthetic:NewIdsPerMillionEvents={RecurringDrift.NewIdsPerMillionEvents}");
+                              $"Synthetic:NewIdsPerMillionEvents={RecurringDrift.NewIdsPerMillionEvents}, " +
+                              $"Synthetic:NewEffectStrength={RecurringDrift.NewEffectStrength} from the first stream event");
             var runs = await new RecurringBenchmark(bench.Benchmark, RecurringDrift).RunAsync(bench.Seeds, bench.Events, stream, Console.WriteLine, cancellationToken);
 
             var summary = RecurringSummary.From(runs);

@@ -49,6 +49,8 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Synthetic:RotationPerMillionEvents=Infinity", "Synthetic:RotationPerMillionEvents"),
         ("--Synthetic:NewIdsPerMillionEvents=-1", "Synthetic:NewIdsPerMillionEvents"),
         ("--Synthetic:NewIdMinimumCardinality=0", "Synthetic:NewIdMinimumCardinality"),
+        ("--Synthetic:NewEffectStrength=-1", "Synthetic:NewEffectStrength"),
+        ("--Synthetic:NewEffectFromEvent=-1", "Synthetic:NewEffectFromEvent"),
         ("--Synthetic:CrossPairCount=-1", "Synthetic:CrossPairCount"),
         ("--Synthetic:CrossEmbeddingDimension=0", "Synthetic:CrossEmbeddingDimension"),
         ("--Synthetic:EffectHalfRank=0", "Synthetic:EffectHalfRank"),

@@ -16,7 +16,9 @@ namespace Recurring.Core.Data.Synthetic;
 /// <item>dense×categorical = DenseCategoricalCrossStrength · f_J(x_J) · m(r_T) u_T(v_T) for one dense feature J and one table T;</item>
 /// <item>nonlinear = NonlinearStrength · √(2/H) · Σₕ cₕ sin(ω ⟨uₕ, f(x)⟩ + φₕ) over H random unit directions uₕ of the D
 /// dense signals; for the odd h the phase φₕ = φₕ(v_S) is drawn per value of one small single-valued table S, a dense × categorical
-/// interaction of rank H that the model's 16-dimensional dot products cannot hold, so its MLPs must.</item>
+/// interaction of rank H that the model's 16-dimensional dot products cannot hold, so its MLPs must (<see cref="SinusoidTerm"/>);</item>
+/// <item>new effect = a second, independent term of the same form with NewEffectStrength, from event NewEffectFromEvent on
+/// (drift: a nonlinear dense effect that appears).</item>
 /// </list>
 /// The normalisations give each term roughly the spread of its strength. m(r) = R / (R + r − 1) fades the
 /// effect of rare values (R = EffectHalfRank); missing features and IDs outside a vocabulary contribute nothing.
@@ -46,6 +48,7 @@ internal sealed class ClickTeacher
     private const ulong DenseWeightsStream = 2;
     private const ulong DenseCrossStream = 3;
     private const ulong NonlinearStream = 4;
+    private const ulong NewEffectStream = 5;
 
     /// <summary>The small table whose values set the phases of the nonlinear term: at most this many values.</summary>
     private const int NonlinearTableMaxCardinality = 1_000;
@@ -71,12 +74,9 @@ internal sealed class ClickTeacher
     private readonly double _crossCoefficient;
     private readonly double _denseCoefficient;
     private readonly double _denseCrossCoefficient;
-    private readonly double _nonlinearCoefficient;
-    private readonly double[][] _nonlinearDirections;
-    private readonly double[] _nonlinearAmplitudes;
-    private readonly double[] _nonlinearPhases;
-    private readonly int _nonlinearTable;
-    private readonly ulong _nonlinearPhaseKey;
+    private readonly SinusoidTerm? _nonlinear;
+    private readonly SinusoidTerm? _newEffect;
+    private readonly long _newEffectFromEvent;
 
     /// <param name="sparse">The sparse features, in the order of <paramref name="vocabularies"/>: whether and how each pools its values.</param>
     public ClickTeacher(SyntheticDataOptions options, IReadOnlyList<SparseFeature> sparse, CategoricalVocabulary[] vocabularies, DenseFeatureShape[] denseShapes, ulong key)
@@ -112,24 +112,17 @@ internal sealed class ClickTeacher
         _denseCoefficient = options.DenseStrength / Math.Sqrt(denseShapes.Length);
         _denseCrossCoefficient = options.DenseCategoricalCrossStrength;
 
-        // √2 because a sinusoid with a uniform phase has variance ½.
-        _nonlinearCoefficient = options.NonlinearStrength * Math.Sqrt(2.0 / options.NonlinearUnits);
         ulong nonlinear = CounterHash.Derive(key, NonlinearStream);
-        _nonlinearDirections = Enumerable.Range(0, options.NonlinearUnits).Select(unit =>
-        {
-            ulong unitKey = CounterHash.Derive(nonlinear, (ulong)unit);
-            var direction = Enumerable.Range(0, denseShapes.Length).Select(feature => CounterHash.GaussianAt(unitKey, (ulong)feature)).ToArray();
-            double length = Math.Sqrt(direction.Sum(d => d * d));
-            return direction.Select(d => options.NonlinearFrequency * d / length).ToArray();
-        }).ToArray();
-        _nonlinearAmplitudes = Enumerable.Range(0, options.NonlinearUnits)
-            .Select(unit => CounterHash.GaussianAt(CounterHash.Derive(nonlinear, (ulong)unit), (ulong)denseShapes.Length)).ToArray();
-        _nonlinearPhases = Enumerable.Range(0, options.NonlinearUnits)
-            .Select(unit => 2 * Math.PI * CounterHash.ToUnitInterval(CounterHash.At(CounterHash.Derive(nonlinear, (ulong)unit), (ulong)denseShapes.Length + 1))).ToArray();
         var smallTables = Enumerable.Range(0, vocabularies.Length)
             .Where(t => !sparse[t].Multi && vocabularies[t].Cardinality is > 2 and <= NonlinearTableMaxCardinality).ToArray();
-        _nonlinearTable = smallTables.Length == 0 ? -1 : smallTables[CounterHash.At(nonlinear, ulong.MaxValue - 1) % (ulong)smallTables.Length];
-        _nonlinearPhaseKey = CounterHash.Derive(nonlinear, ulong.MaxValue);
+        int nonlinearTable = smallTables.Length == 0 ? -1 : smallTables[CounterHash.At(nonlinear, ulong.MaxValue - 1) % (ulong)smallTables.Length];
+        if (options.NonlinearStrength != 0)
+            _nonlinear = new SinusoidTerm(nonlinear, options.NonlinearStrength, options.NonlinearUnits, options.NonlinearFrequency, denseShapes.Length, nonlinearTable);
+        // The new effect is an independent draw of the same form, coupled with the same small table.
+        if (options.NewEffectStrength != 0)
+            _newEffect = new SinusoidTerm(CounterHash.Derive(key, NewEffectStream), options.NewEffectStrength, options.NonlinearUnits, options.NonlinearFrequency,
+                denseShapes.Length, nonlinearTable);
+        _newEffectFromEvent = options.NewEffectFromEvent;
     }
 
     /// <summary>The score z of <paramref name="features"/> as the teacher sees them at event <paramref name="eventIndex"/>.</summary>
@@ -202,28 +195,11 @@ internal sealed class ClickTeacher
             + _crossCoefficient * crosses
             + _denseCoefficient * dense
             + _denseCrossCoefficient * denseCrossSignal * denseCrossWeight;
-        return _nonlinearCoefficient == 0 ? score : score + _nonlinearCoefficient * Nonlinear(signals, features);
-    }
-
-    /// <summary>Σₕ cₕ sin(⟨uₕ, f(x)⟩ + φₕ), the odd units' phases shifted by the value of the small table.</summary>
-    private double Nonlinear<TFeatures>(ReadOnlySpan<double> signals, TFeatures features) where TFeatures : ISyntheticEventFeatures
-    {
-        ulong? valueKey = _nonlinearTable >= 0 && features.Count(_nonlinearTable) > 0 && features.TryValue(_nonlinearTable, 0, out ulong id)
-            ? CounterHash.Derive(_nonlinearPhaseKey, id)
-            : null;
-        double sum = 0;
-        for (int unit = 0; unit < _nonlinearDirections.Length; unit++)
-        {
-            var direction = _nonlinearDirections[unit];
-            double projection = 0;
-            for (int feature = 0; feature < signals.Length; feature++)
-                projection += direction[feature] * signals[feature];
-            double phase = _nonlinearPhases[unit];
-            if (unit % 2 == 1 && valueKey is { } key)
-                phase += 2 * Math.PI * CounterHash.ToUnitInterval(CounterHash.At(key, (ulong)unit));
-            sum += _nonlinearAmplitudes[unit] * Math.Sin(projection + phase);
-        }
-        return sum;
+        if (_nonlinear is not null)
+            score += _nonlinear.Value(signals, features);
+        if (_newEffect is not null && eventIndex >= _newEffectFromEvent)
+            score += _newEffect.Value(signals, features);
+        return score;
     }
 
     /// <summary>Parameter <paramref name="parameter"/> of a value, rotated to the current angle.</summary>

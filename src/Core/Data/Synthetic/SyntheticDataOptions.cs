@@ -103,6 +103,18 @@ public sealed record SyntheticDataOptions
     /// </summary>
     public double NonlinearStrength { get; init; }
 
+    /// <summary>
+    /// Relative weight of a nonlinear dense effect that appears at <see cref="NewEffectFromEvent"/>: a second term of
+    /// the capacity-hungry form (its own random directions, amplitudes and phases; <see cref="NonlinearUnits"/> and
+    /// <see cref="NonlinearFrequency"/> apply), absent before that event. A drift: 0 (the default) leaves it out.
+    /// Calibration draws the first <see cref="CalibrationSampleSize"/> events, so an effect appearing later adds to
+    /// the teacher's score without changing its scale, bias or any other effect.
+    /// </summary>
+    public double NewEffectStrength { get; init; }
+
+    /// <summary>The event index from which the <see cref="NewEffectStrength"/> term is part of the teacher.</summary>
+    public long NewEffectFromEvent { get; init; }
+
     /// <summary>Number of sinusoids in the capacity-hungry term.</summary>
     public int NonlinearUnits { get; init; } = 32;
 
@@ -158,6 +170,8 @@ public sealed record SyntheticDataOptions
         Require(NonlinearUnits is >= 1 and <= 4_096, $"{nameof(NonlinearUnits)} must lie in [1, 4096]; got {NonlinearUnits}.");
         Require(NonlinearFrequency > 0 && double.IsFinite(NonlinearFrequency), $"{nameof(NonlinearFrequency)} must be positive and finite; got {NonlinearFrequency}.");
         Require(strengths.Any(strength => strength > 0), "At least one teacher strength must be positive, or no feature would matter.");
+        Require(NewEffectStrength >= 0 && double.IsFinite(NewEffectStrength), $"{nameof(NewEffectStrength)} must be non-negative and finite; got {NewEffectStrength}.");
+        Require(NewEffectFromEvent >= 0, $"{nameof(NewEffectFromEvent)} must not be negative; got {NewEffectFromEvent}.");
 
         Require(CalibrationSampleSize >= 1_000, $"{nameof(CalibrationSampleSize)} must be at least 1000 to calibrate reliably; got {CalibrationSampleSize}.");
         return errors;

@@ -279,6 +279,19 @@ public class SyntheticClickGeneratorTests(DefaultGeneratorSample sample) : IClas
     }
 
     [Fact]
+    public void ANewEffectChangesNothingBeforeItsEventAndWhatTheSameFeaturesAreWorthFromIt()
+    {
+        var plain = new SyntheticClickGenerator(QuickOptions);
+        var drifting = new SyntheticClickGenerator(QuickOptions with { NewEffectStrength = 1, NewEffectFromEvent = 5_000 });
+        var records = Generate(plain, Events(0, 1_000), out _);
+
+        // Same calibration (it draws events before the effect), so the same teacher until the effect appears.
+        Assert.Equal(records.Select(record => plain.ClickProbability(record, 4_999)), records.Select(record => drifting.ClickProbability(record, 4_999)));
+        int changed = records.Count(record => Math.Abs(drifting.ClickProbability(record, 5_000) - plain.ClickProbability(record, 5_000)) > 1e-3);
+        Assert.True(changed > records.Length * 9 / 10, $"only {changed} of {records.Length} probabilities changed");
+    }
+
+    [Fact]
     public void NewIdsTakeOverTheHeadOfLargeTables()
     {
         var generator = new SyntheticClickGenerator(QuickOptions with { NewIdsPerMillionEvents = 100 });
