@@ -94,8 +94,10 @@ internal sealed class Killer(DaemonScenario scenario, ITestOutputHelper output, 
                         if (!running.Freeze()) return;
                         if (Directory.Exists(Path.Combine(scenario.Checkpoints, name)))
                         {
-                            running.Kill();
+                            // The result first: the kill makes the exit task complete, and the waiter must find this one done.
+                            // Nothing happens in between, the daemon is frozen.
                             writing.TrySetResult($"checkpoint {seen.Count} of the run, {name}");
+                            running.Kill();
                         }
                         else
                         {
