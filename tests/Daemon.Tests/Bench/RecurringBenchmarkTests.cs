@@ -33,6 +33,9 @@ public sealed class RecurringBenchmarkTests : IDisposable
         Assert.All(starts, start => Assert.All(new[] { "progressiveAuc", "tailAuc", "progressiveNe", "tailNe" },
             figure => Assert.True(double.IsFinite(start.GetProperty(figure).GetProperty("mean").GetDouble()), $"{start.GetProperty("start")} {figure}")));
         Assert.Equal(2000, report.GetProperty("streamEvents").GetInt32());
+        // docs/amgp.md: rotation 1.0 and 200 new IDs per million events, and a new nonlinear dense effect of strength 1.0.
+        var drift = report.GetProperty("drift");
+        Assert.Equal([1.0, 200, 1.0], new[] { "rotationPerMillionEvents", "newIdsPerMillionEvents", "newEffectStrength" }.Select(f => drift.GetProperty(f).GetDouble()));
         Assert.True(new FileInfo(chart).Length > 0);
     }
 
