@@ -70,6 +70,9 @@ public sealed record AmgpOptions
     /// <summary>Scale of the random incoming weights of regrown neurons, relative to the layer's initial spread.</summary>
     public double GrowthInitScale { get; init; } = 0.1;
 
+    /// <summary>Where the optimizer state of regrown neurons starts.</summary>
+    public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.Zero;
+
     /// <summary>The keep fraction of one MLP (per-MLP setting, else <see cref="KeepFraction"/>).</summary>
     public double KeepFractionOf(bool bottom) => (bottom ? BottomKeepFraction : TopKeepFraction) ?? KeepFraction;
 

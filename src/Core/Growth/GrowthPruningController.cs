@@ -65,7 +65,7 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
                 else
                 {
                     using var generator = new Generator(GrowthSeed(step, mlp.Name, hidden));
-                    _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale);
+                    _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale, Schedule.Options.RegrownOptimizerState);
                 }
             }
         }

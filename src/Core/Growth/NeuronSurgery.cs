@@ -36,9 +36,9 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
     /// <summary>
     /// Appends neurons up to <paramref name="width"/>: small random incoming weights, zero bias, zero outgoing
     /// weights, so the MLP computes exactly the same function right after growth. Their optimizer state starts at
-    /// zero, as for a fresh parameter.
+    /// zero, as for a fresh parameter, or at the kept neurons' mean (<paramref name="state"/>).
     /// </summary>
-    public void Grow(Mlp mlp, int hidden, int width, Generator generator, double initScale)
+    public void Grow(Mlp mlp, int hidden, int width, Generator generator, double initScale, RegrownOptimizerState state = RegrownOptimizerState.Zero)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -56,9 +56,13 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
         var next = mlp.Weight(hidden + 1);
         mlp.SetLayer(hidden + 1, cat([next, zeros([next.shape[0], added], device: next.device)], 1), mlp.Bias(hidden + 1));
 
-        ReshapeState(Mlp.WeightName(mlp.Name, hidden), s => cat([s, zeros([added, s.shape[1]], device: s.device)], 0));
-        ReshapeState(Mlp.BiasName(mlp.Name, hidden), s => cat([s, zeros([added], device: s.device)], 0));
-        ReshapeState(Mlp.WeightName(mlp.Name, hidden + 1), s => cat([s, zeros([s.shape[0], added], device: s.device)], 1));
+        // Rows of the incoming weight and bias, columns of the outgoing weight: the kept neurons' mean along that axis, or zero.
+        Tensor Start(Tensor kept, long axis) => state == RegrownOptimizerState.KeptMean
+            ? kept.mean([axis], keepdim: true).expand(axis == 0 ? [added, .. kept.shape[1..]] : [kept.shape[0], added])
+            : zeros(axis == 0 ? [added, .. kept.shape[1..]] : [kept.shape[0], added], device: kept.device);
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden), s => cat([s, Start(s, 0)], 0));
+        ReshapeState(Mlp.BiasName(mlp.Name, hidden), s => cat([s, Start(s, 0)], 0));
+        ReshapeState(Mlp.WeightName(mlp.Name, hidden + 1), s => cat([s, Start(s, 1)], 1));
     }
 
     private void ReplaceHidden(Mlp mlp, int hidden, Func<Tensor, Tensor> rows, Func<Tensor, Tensor> columns)

@@ -99,4 +99,25 @@ public class NeuronSurgeryTests
         Assert.Equal(0, optimizer.State("top.0.weight")!.narrow(0, 2, 2).count_nonzero().item<long>());
         Assert.Equal(0, optimizer.State("top.1.weight")!.narrow(1, 2, 2).count_nonzero().item<long>());
     }
+
+    [Fact]
+    public void RegrownNeuronsCanStartFromTheKeptNeuronsMeanOptimizerState()
+    {
+        using var mlp = SmallMlp();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        surgery.Prune(mlp, 0, tensor(new long[] { 1, 3 }));
+        var incoming = optimizer.State("top.0.weight")!.clone();
+        var bias = optimizer.State("top.0.bias")!.clone();
+        var outgoing = optimizer.State("top.1.weight")!.clone();
+
+        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0, RegrownOptimizerState.KeptMean);
+
+        // Incoming rows: the kept rows' mean per input column; bias: their mean; outgoing columns: the kept columns' mean per output row.
+        Assert.True(TensorAssert.Identical(optimizer.State("top.0.weight")!.narrow(0, 2, 2), incoming.mean([0], keepdim: true).expand(2, 3)));
+        Assert.True(TensorAssert.Identical(optimizer.State("top.0.bias")!.narrow(0, 2, 2), bias.mean([0], keepdim: true).expand(2)));
+        Assert.True(TensorAssert.Identical(optimizer.State("top.1.weight")!.narrow(1, 2, 2), outgoing.mean([1], keepdim: true).expand(2, 2)));
+        Assert.True(optimizer.State("top.0.weight")!.narrow(0, 2, 2).min().item<float>() > 0);
+    }
 }
