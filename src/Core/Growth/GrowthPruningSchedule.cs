@@ -64,6 +64,11 @@ public sealed class GrowthPruningSchedule
                 long dense = options.DenseSteps ?? Math.Max(1, (long)Math.Round(options.DenseFraction * totalSteps));
                 long finalDense = options.FinalDenseSteps ?? Math.Max(1, (long)Math.Round(options.FinalDenseFraction * totalSteps));
                 long cycles = (totalSteps - warmup - finalDense + dense) / (pruned + dense);
+                // Fractions that fit one cycle (Validate checks their sum) can overshoot the run by a step or two once each
+                // is rounded to whole steps; the final dense phase, which takes whatever remains, gives those steps up.
+                bool fractionsOnly = options.WarmupSteps is null && options.PrunedSteps is null && options.FinalDenseSteps is null;
+                if (cycles < 1 && fractionsOnly && totalSteps - warmup - pruned >= 1)
+                    cycles = 1;
                 if (cycles < 1)
                     return Dense(options, totalSteps,
                         $"one prune/grow cycle needs warm-up + pruned + final dense = {warmup} + {pruned} + {finalDense} = {warmup + pruned + finalDense} steps");

@@ -53,6 +53,21 @@ public class GrowthPruningScheduleTests
     }
 
     [Fact]
+    public void FractionsThatFillTheRunExactlyGiveOneCycleWhateverTheRounding()
+    {
+        // 0.07 + 0.63 + 0.30 = 1: at 1,465 steps (3,000,000 events) the rounded phases, 103 + 923 + 440, are one step too many.
+        var oneCycle = new AmgpOptions { WarmupFraction = 0.07, PrunedFraction = 0.63, FinalDenseFraction = 0.30 };
+        for (long steps = 2; steps <= 5_000; steps++)
+        {
+            var schedule = GrowthPruningSchedule.Create(oneCycle, steps);
+            Assert.True(schedule.Notice is null, $"{steps} steps: {schedule.Notice}");
+            Assert.Single(schedule.Phases, p => p.Pruned);
+            Assert.False(schedule.Phases[^1].Pruned);
+            Assert.Equal(steps, schedule.Phases[^1].EndStep);
+        }
+    }
+
+    [Fact]
     public void TheDefaultScheduleScalesWithTheRun()
     {
         var shortRun = GrowthPruningSchedule.Create(new AmgpOptions(), 1_000);
