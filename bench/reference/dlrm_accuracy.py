@@ -16,34 +16,12 @@ import time
 
 import torch
 
-from dlrm_reference import DENSE, TABLES, row_of
-
-DIM = 16
+from dlrm_reference import DENSE, DIM, TABLES, mlp, read_tsv
 
 
 def read(path, rows, limit=None):
-    dense, cats, labels = [], [], []
-    with open(path) as f:
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            labels.append(float(fields[0]))
-            dense.append([math.log1p(max(float(x), 0.0)) if x else 0.0 for x in fields[1:14]])
-            cats.append([row_of(t, int(c, 16) if c else None, rows) for t, c in enumerate(fields[14:40])])
-            if limit and len(labels) >= limit:
-                break
+    dense, cats, labels = read_tsv(path, rows, limit)
     return torch.tensor(dense, dtype=torch.float32), torch.tensor(cats, dtype=torch.int64), torch.tensor(labels, dtype=torch.float32)
-
-
-def mlp(widths, relu_last):
-    layers = []
-    for k in range(len(widths) - 1):
-        linear = torch.nn.Linear(widths[k], widths[k + 1])
-        torch.nn.init.normal_(linear.weight, 0, math.sqrt(2 / (widths[k] + widths[k + 1])))
-        torch.nn.init.normal_(linear.bias, 0, math.sqrt(1 / widths[k + 1]))
-        layers.append(linear)
-        if k < len(widths) - 2 or relu_last:
-            layers.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*layers)
 
 
 class Dlrm(torch.nn.Module):

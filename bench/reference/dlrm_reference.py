@@ -41,7 +41,8 @@ def row_of(table, value, rows):
     return 1 + mix64(h) % (rows - 1)
 
 
-def read_batches(path, batch, rows, limit):
+def read_tsv(path, rows, limit=None):
+    """Dense features, table rows and labels of the first `limit` events of a Criteo TSV (all when None), hashed as Recurring does."""
     dense, cats, labels = [], [], []
     with open(path) as f:
         for line in f:
@@ -49,8 +50,13 @@ def read_batches(path, batch, rows, limit):
             labels.append(float(fields[0]))
             dense.append([math.log1p(max(float(x), 0.0)) if x else 0.0 for x in fields[1:14]])
             cats.append([row_of(t, int(c, 16) if c else None, rows) for t, c in enumerate(fields[14:40])])
-            if len(labels) >= limit:
+            if limit and len(labels) >= limit:
                 break
+    return dense, cats, labels
+
+
+def read_batches(path, batch, rows, limit):
+    dense, cats, labels = read_tsv(path, rows, limit)
     n = len(labels) // batch * batch
     if n == 0:
         raise SystemExit(f"{path} holds fewer than {batch} events")
@@ -58,29 +64,30 @@ def read_batches(path, batch, rows, limit):
     return list(zip(to(dense, torch.float32), to(cats, torch.int64), to(labels, torch.float32)))
 
 
+def mlp(widths, relu_last):
+    """Linear layers with Recurring's initialisation (weights N(0, 2 / (in + out)), biases N(0, 1 / out)), ReLU between."""
+    layers = []
+    for k in range(len(widths) - 1):
+        linear = torch.nn.Linear(widths[k], widths[k + 1])
+        torch.nn.init.normal_(linear.weight, 0, math.sqrt(2 / (widths[k] + widths[k + 1])))
+        torch.nn.init.normal_(linear.bias, 0, math.sqrt(1 / widths[k + 1]))
+        layers.append(linear)
+        if k < len(widths) - 2 or relu_last:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
 class Dlrm(torch.nn.Module):
     def __init__(self, rows, device):
         super().__init__()
         self.offsets = (torch.arange(TABLES, dtype=torch.int64) * rows).to(device)
         self.embedding = torch.empty(TABLES * rows, DIM, device=device).uniform_(-0.2, 0.2)  # updated row-wise, outside autograd
-        self.bottom = self.mlp([DENSE, 512, 256, 64, DIM], relu_last=True)
+        self.bottom = mlp([DENSE, 512, 256, 64, DIM], relu_last=True)
         features = TABLES + 1
-        self.top = self.mlp([DIM + features * (features - 1) // 2, 512, 256, 1], relu_last=False)
+        self.top = mlp([DIM + features * (features - 1) // 2, 512, 256, 1], relu_last=False)
         i, j = torch.tril_indices(features, features, offset=-1)
         self.lower = (i * features + j).to(device)
         self.to(device)
-
-    @staticmethod
-    def mlp(widths, relu_last):
-        layers = []
-        for k in range(len(widths) - 1):
-            linear = torch.nn.Linear(widths[k], widths[k + 1])
-            torch.nn.init.normal_(linear.weight, 0, math.sqrt(2 / (widths[k] + widths[k + 1])))
-            torch.nn.init.normal_(linear.bias, 0, math.sqrt(1 / widths[k + 1]))
-            layers.append(linear)
-            if k < len(widths) - 2 or relu_last:
-                layers.append(torch.nn.ReLU())
-        return torch.nn.Sequential(*layers)
 
     def gather(self, table_rows):
         """Distinct rows of the batch as a leaf tensor, with a fixed output size (no host sync), as Recurring does."""
