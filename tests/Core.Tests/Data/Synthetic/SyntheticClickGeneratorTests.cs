@@ -154,18 +154,25 @@ public class SyntheticClickGeneratorTests(DefaultGeneratorSample sample) : IClas
         Assert.InRange(BinaryMetrics.Auc(sample.Probabilities, sample.Labels), 0.80 - 0.015, 0.80 + 0.015);
     }
 
-    [Fact]
-    public void CalibrationFollowsOtherTargets()
+    /// <summary>The true click probabilities and the drawn labels of the first <paramref name="events"/> events.</summary>
+    private static (float[] Probabilities, float[] Labels) ProbabilitiesAndLabels(SyntheticClickGenerator generator, int events)
     {
-        var generator = new SyntheticClickGenerator(new SyntheticDataOptions { TargetBayesAuc = 0.7, TargetClickRate = 0.05, CalibrationSampleSize = 20_000 });
-        var probabilities = new float[50_000];
-        var labels = new float[probabilities.Length];
+        var probabilities = new float[events];
+        var labels = new float[events];
         var record = new CriteoRecord();
-        for (int i = 0; i < probabilities.Length; i++)
+        for (int i = 0; i < events; i++)
         {
             probabilities[i] = (float)generator.Generate(i, record);
             labels[i] = record.Label ? 1 : 0;
         }
+        return (probabilities, labels);
+    }
+
+    [Fact]
+    public void CalibrationFollowsOtherTargets()
+    {
+        var generator = new SyntheticClickGenerator(new SyntheticDataOptions { TargetBayesAuc = 0.7, TargetClickRate = 0.05, CalibrationSampleSize = 20_000 });
+        var (probabilities, labels) = ProbabilitiesAndLabels(generator, 50_000);
 
         Assert.InRange(BinaryMetrics.ClickRate(labels), 0.05 - 0.005, 0.05 + 0.005);
         Assert.InRange(BinaryMetrics.Auc(probabilities, labels), 0.7 - 0.015, 0.7 + 0.015);
@@ -175,14 +182,7 @@ public class SyntheticClickGeneratorTests(DefaultGeneratorSample sample) : IClas
     public void TheCapacityHungryTermKeepsTheTargetBayesAucAndClickRate()
     {
         var generator = new SyntheticClickGenerator(new SyntheticDataOptions { NonlinearStrength = 3, CalibrationSampleSize = 20_000 });
-        var probabilities = new float[50_000];
-        var labels = new float[probabilities.Length];
-        var record = new CriteoRecord();
-        for (int i = 0; i < probabilities.Length; i++)
-        {
-            probabilities[i] = (float)generator.Generate(i, record);
-            labels[i] = record.Label ? 1 : 0;
-        }
+        var (probabilities, labels) = ProbabilitiesAndLabels(generator, 50_000);
 
         Assert.InRange(BinaryMetrics.ClickRate(labels), 0.25 - 0.01, 0.25 + 0.01);
         Assert.InRange(BinaryMetrics.Auc(probabilities, labels), 0.80 - 0.015, 0.80 + 0.015);
