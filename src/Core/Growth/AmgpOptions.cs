@@ -67,6 +67,9 @@ public sealed record AmgpOptions
     /// </summary>
     public double GroupLassoStrength { get; init; }
 
+    /// <summary>What a growth puts back: fresh neurons or the removed ones as they were.</summary>
+    public Regrowth Regrowth { get; init; } = Regrowth.Fresh;
+
     /// <summary>Scale of the random incoming weights of regrown neurons, relative to the layer's initial spread.</summary>
     public double GrowthInitScale { get; init; } = 0.1;
 

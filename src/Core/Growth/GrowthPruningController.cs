@@ -11,8 +11,9 @@ public sealed record PhaseChange(long Step, int PhaseIndex, bool Pruned, IReadOn
 /// <summary>
 /// Drives a <see cref="GrowthPruningSchedule"/> during training: before each step it brings the MLPs to the width
 /// the step's phase wants. It reads the current state from the model's own widths, so a run restored from a
-/// checkpoint in the middle of a pruned phase continues pruned without pruning twice. Regrown neurons draw their
-/// weights from a generator seeded by (seed, step), so a rerun regrows identically.
+/// checkpoint in the middle of a pruned phase continues pruned without pruning twice. Fresh regrown neurons draw their
+/// weights from a generator seeded by (seed, step), so a rerun regrows identically; with <see cref="Regrowth.Restore"/>
+/// the removed neurons come back from a copy taken before the prune, kept in memory only.
 /// </summary>
 public sealed class GrowthPruningController : IStructureSchedule, IDisposable
 {
@@ -20,6 +21,7 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
     private readonly NeuronSurgery _surgery;
     private readonly long _seed;
     private readonly ImportanceStatistics _statistics;
+    private readonly Dictionary<string, FullWidthSnapshot> _beforePrune = new();
     private long _step;
 
     public GrowthPruningController(GrowthPruningSchedule schedule, DlrmModel model, MlpOptimizer optimizer, long seed)
@@ -50,6 +52,13 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         foreach (var mlp in _model.Mlps)
         {
             bool bottom = mlp.Name == DlrmModel.BottomName;
+            if (!phase.Pruned && _beforePrune.Remove(mlp.Name, out var snapshot))
+            {
+                using (snapshot) _surgery.Restore(mlp, snapshot);
+                continue;
+            }
+            var recorder = phase.Pruned && Schedule.Options.Regrowth == Regrowth.Restore ? _surgery.Snapshot(mlp) : null;
+            if (recorder is not null) _beforePrune[mlp.Name] = recorder;
             for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
             {
                 int full = mlp.FullWidths[hidden + 1];
@@ -59,6 +68,7 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var keep = NeuronImportance.MostImportant(_statistics.Importance(Schedule.Options.Importance, mlp, hidden), prunedWidth);
+                    recorder?.RecordKept(hidden, keep);
                     var foldedMean = Schedule.Options.Importance == ImportanceCriterion.ActivationVariance ? _statistics.MeanActivation(mlp, hidden) : null;
                     _surgery.Prune(mlp, hidden, keep, foldedMean);
                 }
@@ -99,5 +109,9 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         return x;
     }
 
-    public void Dispose() => _statistics.Dispose();
+    public void Dispose()
+    {
+        _statistics.Dispose();
+        foreach (var snapshot in _beforePrune.Values) snapshot.Dispose();
+    }
 }

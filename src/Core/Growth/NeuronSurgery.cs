@@ -65,6 +65,56 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
         ReshapeState(Mlp.WeightName(mlp.Name, hidden + 1), s => cat([s, Start(s, 1)], 1));
     }
 
+    /// <summary>Copies the MLP's full-width parameters and optimizer state; call before its first prune.</summary>
+    public FullWidthSnapshot Snapshot(Mlp mlp) => new(mlp, optimizer);
+
+    /// <summary>
+    /// Brings every pruned hidden layer back to full width with the removed neurons as <paramref name="snapshot"/>
+    /// holds them: weight entries, biases and optimizer state between kept neurons take their current (trained)
+    /// values, every entry that touches a removed neuron its value from before the prune.
+    /// </summary>
+    public void Restore(Mlp mlp, FullWidthSnapshot snapshot)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        for (int layer = 0; layer < mlp.LayerCount; layer++)
+        {
+            // Layer l maps hidden layer l-1 (its columns) to hidden layer l (its rows); the output layer has no hidden rows.
+            var rows = layer < mlp.LayerCount - 1 ? snapshot.Kept(layer) : null;
+            var columns = layer > 0 ? snapshot.Kept(layer - 1) : null;
+            if (rows is null && columns is null) continue;
+            mlp.SetLayer(layer,
+                Embed(snapshot.Weight(layer), mlp.Weight(layer), rows, columns),
+                rows is null ? mlp.Bias(layer) : Embed(snapshot.Bias(layer), mlp.Bias(layer), rows, null));
+            RestoreState(Mlp.WeightName(mlp.Name, layer), snapshot.State(Mlp.WeightName(mlp.Name, layer)) ?? zeros_like(snapshot.Weight(layer)), rows, columns);
+            if (rows is not null) RestoreState(Mlp.BiasName(mlp.Name, layer), snapshot.State(Mlp.BiasName(mlp.Name, layer)) ?? zeros_like(snapshot.Bias(layer)), rows, null);
+        }
+    }
+
+    /// <param name="saved">The state before the prune; zero where the parameter had none yet.</param>
+    private void RestoreState(string name, Tensor saved, Tensor? rows, Tensor? columns)
+    {
+        if (optimizer.State(name) is { } current) optimizer.SetState(name, Embed(saved, current, rows, columns));
+    }
+
+    /// <summary>
+    /// <paramref name="full"/> ([out, in] or [out]) with the entries at (<paramref name="rows"/>, <paramref name="columns"/>)
+    /// replaced by <paramref name="current"/> ([rows, columns]); a null index means every row or column.
+    /// </summary>
+    private static Tensor Embed(Tensor full, Tensor current, Tensor? rows, Tensor? columns)
+    {
+        var result = full.clone();
+        if (rows is not null && columns is not null)
+        {
+            var block = result.index_select(0, rows);
+            block.index_copy_(1, columns, current);
+            result.index_copy_(0, rows, block);
+        }
+        else if (rows is not null) result.index_copy_(0, rows, current);
+        else result.index_copy_(1, columns!, current);
+        return result;
+    }
+
     private void ReplaceHidden(Mlp mlp, int hidden, Func<Tensor, Tensor> rows, Func<Tensor, Tensor> columns)
     {
         mlp.SetLayer(hidden, rows(mlp.Weight(hidden)), rows(mlp.Bias(hidden)));

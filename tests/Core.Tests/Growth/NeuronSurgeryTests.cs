@@ -120,4 +120,79 @@ public class NeuronSurgeryTests
         Assert.True(TensorAssert.Identical(optimizer.State("top.1.weight")!.narrow(1, 2, 2), outgoing.mean([1], keepdim: true).expand(2, 2)));
         Assert.True(optimizer.State("top.0.weight")!.narrow(0, 2, 2).min().item<float>() > 0);
     }
+
+    private static Mlp TwoHiddenLayers() => new("bottom", [3, 4, 5, 2], reluOnOutput: true, CPU, new Generator(7));
+
+    private static (string Name, Tensor Value)[] Copy(IEnumerable<(string Name, Tensor Value)> tensors) =>
+        tensors.Select(t => (t.Name, t.Value.detach().clone())).ToArray();
+
+    private static readonly long[] KeptFirst = [1, 3], KeptSecond = [0, 2, 4];
+
+    /// <summary>Prunes hidden layer 0 to <see cref="KeptFirst"/> and hidden layer 1 to <see cref="KeptSecond"/>, recording both in the snapshot.</summary>
+    private static void PruneBoth(NeuronSurgery surgery, Mlp mlp, FullWidthSnapshot snapshot)
+    {
+        foreach (var (hidden, kept) in new[] { (0, KeptFirst), (1, KeptSecond) })
+        {
+            var keep = tensor(kept);
+            snapshot.RecordKept(hidden, keep);
+            surgery.Prune(mlp, hidden, keep);
+        }
+    }
+
+    [Fact]
+    public void RestoringRightAfterAPruneGivesBackTheUnprunedMlpAndItsOptimizerState()
+    {
+        using var mlp = TwoHiddenLayers();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        var weights = Copy(mlp.Parameters());
+        var state = Copy(optimizer.NamedState());
+        using var snapshot = surgery.Snapshot(mlp);
+        PruneBoth(surgery, mlp, snapshot);
+
+        surgery.Restore(mlp, snapshot);
+
+        Assert.Equal(new[] { 3, 4, 5, 2 }, mlp.Widths);
+        foreach (var ((name, before), (_, after)) in weights.Zip(mlp.Parameters()))
+            Assert.True(TensorAssert.Identical(after, before), name);
+        foreach (var (name, before) in state)
+            Assert.True(TensorAssert.Identical(optimizer.State(name)!, before), name);
+    }
+
+    [Fact]
+    public void RestoringKeepsWhatTheKeptNeuronsLearntAndPutsTheRemovedOnesBackAsTheyWere()
+    {
+        using var mlp = TwoHiddenLayers();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        using var scope = NewDisposeScope();
+        var before = mlp.Weight(1).detach().clone();
+        var stateBefore = optimizer.State("bottom.1.weight")!.clone();
+        using var snapshot = surgery.Snapshot(mlp);
+        PruneBoth(surgery, mlp, snapshot);
+        using (var step = NewDisposeScope())
+        {
+            mlp.Forward(randn(6, 3, generator: new Generator(21))).pow(HeldScalars.Two).sum().backward();
+            using var apply = tensor(true);
+            optimizer.Step(mlp.Parameters(), apply);
+        }
+        var learnt = mlp.Weight(1).detach().clone();
+        var learntState = optimizer.State("bottom.1.weight")!.clone();
+
+        surgery.Restore(mlp, snapshot);
+
+        // Layer 1 maps hidden 0 (columns) to hidden 1 (rows): kept x kept entries as learnt, every other entry as before the prune.
+        var rows = tensor(KeptSecond);
+        var columns = tensor(KeptFirst);
+        var restored = mlp.Weight(1);
+        Assert.Equal(new long[] { 5, 4 }, restored.shape);
+        Assert.True(TensorAssert.Identical(restored.index_select(0, rows).index_select(1, columns), learnt));
+        Assert.True(TensorAssert.Identical(optimizer.State("bottom.1.weight")!.index_select(0, rows).index_select(1, columns), learntState));
+        var touchesRemoved = ones(5, 4, dtype: ScalarType.Bool);
+        touchesRemoved.index_put_(false, rows.unsqueeze(1), columns.unsqueeze(0));
+        Assert.True(TensorAssert.Identical(restored.detach().masked_select(touchesRemoved), before.masked_select(touchesRemoved)));
+        Assert.True(TensorAssert.Identical(optimizer.State("bottom.1.weight")!.masked_select(touchesRemoved), stateBefore.masked_select(touchesRemoved)));
+        Assert.False(TensorAssert.Identical(learnt, before.index_select(0, rows).index_select(1, columns)), "the step must have moved the kept weights");
+    }
 }
