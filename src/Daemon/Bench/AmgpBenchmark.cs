@@ -39,8 +39,15 @@ public sealed record AmgpRun(
 /// </summary>
 public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> settingsFor, Device device)
 {
+    /// <summary>Events of the untimed run before the timed ones.</summary>
+    public const long WarmUpEvents = 50_000;
+
     public async Task<IReadOnlyList<AmgpRun>> RunAsync(IReadOnlyList<long> seeds, long events, Action<string> log, CancellationToken cancellationToken)
     {
+        // The process's first training run pays one-time costs (JIT, libtorch's thread pool and allocator) that would
+        // count against whichever variant came first: a short dense run, not timed, pays them first.
+        using (var warmUp = await TrainAsync(AmgpVariant.Dense, seeds[0], Math.Min(events, WarmUpEvents), cancellationToken))
+            log($"warm-up (not counted): {warmUp.Run.TrainingSeconds:F1} s");
         var runs = new List<AmgpRun>();
         foreach (long seed in seeds)
         {
