@@ -74,7 +74,7 @@ public sealed record AmgpOptions
     public double GrowthInitScale { get; init; } = 0.1;
 
     /// <summary>Where the optimizer state of regrown neurons starts.</summary>
-    public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.Zero;
+    public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.KeptMean;
 
     /// <summary>The keep fraction of one MLP (per-MLP setting, else <see cref="KeepFraction"/>).</summary>
     public double KeepFractionOf(bool bottom) => (bottom ? BottomKeepFraction : TopKeepFraction) ?? KeepFraction;
