@@ -2,11 +2,12 @@ using Recurring.Core.Data;
 using Recurring.Core.Growth;
 using Recurring.Core.Model;
 using Recurring.Core.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Recurring.Core.Tests.Growth;
 
-public class GrowthPruningControllerTests
+public sealed class GrowthPruningControllerTests : IDisposable
 {
     private static readonly DlrmConfig Small = new()
     {
@@ -16,55 +17,58 @@ public class GrowthPruningControllerTests
         TopHidden = [8, 6],
     };
 
-    /// <summary>Step 0 warm-up, step 1 pruned, step 2 full width again.</summary>
-    private static GrowthPruningSchedule OneCycle(Regrowth regrowth) =>
-        GrowthPruningSchedule.Create(new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, Regrowth = regrowth }, totalSteps: 3);
+    private readonly DisposeScope _scope = NewDisposeScope();
+    private readonly DlrmModel _model = new(Small, CPU, seed: 1);
+    private readonly MlpOptimizer _optimizer = new(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
 
-    /// <summary>Every MLP parameter and its (random, positive) optimizer state, copied.</summary>
-    private static (string Name, Tensor Weight, Tensor State)[] GiveStateAndCopy(DlrmModel model, MlpOptimizer optimizer)
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+        _scope.Dispose();
+    }
+
+    /// <summary>
+    /// Gives every MLP parameter a random, positive optimizer state, then runs the controller through one prune
+    /// (step 1) and one growth (step 2) with no training in between. Returns each parameter and its state as they
+    /// were before the prune.
+    /// </summary>
+    private (string Name, Tensor Weight, Tensor State)[] PruneAndRegrow(Regrowth regrowth)
     {
         using var generator = new Generator(17);
-        return model.Mlps.SelectMany(mlp => mlp.Parameters()).Select(p =>
+        var before = _model.Mlps.SelectMany(mlp => mlp.Parameters()).Select(p =>
         {
-            optimizer.SetState(p.Name, rand(p.Value.shape, generator: generator));
-            return (p.Name, p.Value.detach().clone(), optimizer.State(p.Name)!.clone());
+            _optimizer.SetState(p.Name, rand(p.Value.shape, generator: generator));
+            return (p.Name, p.Value.detach().clone(), _optimizer.State(p.Name)!.clone());
         }).ToArray();
+        var schedule = GrowthPruningSchedule.Create(
+            new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, Regrowth = regrowth }, totalSteps: 3);
+        using var controller = new GrowthPruningController(schedule, _model, _optimizer, seed: 1);
+        controller.BeforeStep(1);
+        Assert.Equal(new[] { 4, 3 }, _model.Bottom.HiddenWidths);
+        controller.BeforeStep(2);
+        return before;
     }
 
     [Fact]
     public void RestoreRegrowthBringsBackExactlyTheMlpsThatWerePrunedWhenNothingTrainedInBetween()
     {
-        using var model = new DlrmModel(Small, CPU, seed: 1);
-        using var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
-        using var scope = NewDisposeScope();
-        var before = GiveStateAndCopy(model, optimizer);
-        using var controller = new GrowthPruningController(OneCycle(Regrowth.Restore), model, optimizer, seed: 1);
+        var before = PruneAndRegrow(Regrowth.Restore);
 
-        controller.BeforeStep(1);
-        Assert.Equal(new[] { 4, 3 }, model.Bottom.HiddenWidths);
-        controller.BeforeStep(2);
-
-        var after = model.Mlps.SelectMany(mlp => mlp.Parameters()).ToDictionary(p => p.Name, p => p.Value);
+        var after = _model.Mlps.SelectMany(mlp => mlp.Parameters()).ToDictionary(p => p.Name, p => p.Value);
         foreach (var (name, weight, state) in before)
         {
             Assert.True(TensorAssert.Identical(after[name], weight), name);
-            Assert.True(TensorAssert.Identical(optimizer.State(name)!, state), name);
+            Assert.True(TensorAssert.Identical(_optimizer.State(name)!, state), name);
         }
     }
 
     [Fact]
     public void FreshRegrowthReplacesTheRemovedNeuronsWithNewOnes()
     {
-        using var model = new DlrmModel(Small, CPU, seed: 1);
-        using var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
-        using var scope = NewDisposeScope();
-        var before = GiveStateAndCopy(model, optimizer);
-        using var controller = new GrowthPruningController(OneCycle(Regrowth.Fresh), model, optimizer, seed: 1);
+        var before = PruneAndRegrow(Regrowth.Fresh);
 
-        controller.BeforeStep(1);
-        controller.BeforeStep(2);
-
-        Assert.Equal(Small.BottomLayers, model.Bottom.Widths);
-        Assert.False(TensorAssert.Identical(model.Bottom.Weight(1), before.Single(p => p.Name == "bottom.1.weight").Weight));
+        Assert.Equal(Small.BottomLayers, _model.Bottom.Widths);
+        Assert.False(TensorAssert.Identical(_model.Bottom.Weight(1), before.Single(p => p.Name == "bottom.1.weight").Weight));
     }
 }
