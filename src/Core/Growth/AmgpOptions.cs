@@ -76,6 +76,12 @@ public sealed record AmgpOptions
     /// <summary>Where the optimizer state of regrown neurons starts.</summary>
     public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.KeptMean;
 
+    /// <summary>
+    /// GraNet-style neuroregeneration: at each growth, this share of every pruned layer's kept neurons, the least
+    /// important by weight norm, is removed too and comes back fresh with the regrown ones. 0 turns it off.
+    /// </summary>
+    public double RegenerateFraction { get; init; }
+
     /// <summary>The keep fraction of one MLP (per-MLP setting, else <see cref="KeepFraction"/>).</summary>
     public double KeepFractionOf(bool bottom) => (bottom ? BottomKeepFraction : TopKeepFraction) ?? KeepFraction;
 
@@ -109,6 +115,10 @@ public sealed record AmgpOptions
             errors.Add($"{nameof(ImportanceSteps)} must be at least 1 for importance {Importance}, not {ImportanceSteps}.");
         if (GroupLassoStrength < 0 || double.IsNaN(GroupLassoStrength) || double.IsInfinity(GroupLassoStrength))
             errors.Add($"GroupLassoStrength must be 0 (off) or positive, not {GroupLassoStrength}.");
+        if (!(RegenerateFraction >= 0 && RegenerateFraction < 1))
+            errors.Add($"{nameof(RegenerateFraction)} must lie in [0, 1), not {RegenerateFraction}.");
+        else if (RegenerateFraction > 0 && Regrowth == Regrowth.Restore)
+            errors.Add($"{nameof(RegenerateFraction)} needs Regrowth fresh: restore puts back the neurons a prune removed, and regenerated ones have nothing to restore.");
         if (!(GrowthInitScale >= 0) || double.IsInfinity(GrowthInitScale))
             errors.Add($"GrowthInitScale must be 0 or positive, not {GrowthInitScale}.");
         return errors;

@@ -74,6 +74,7 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
                 }
                 else
                 {
+                    Regenerate(mlp, hidden);
                     using var generator = new Generator(GrowthSeed(step, mlp.Name, hidden));
                     _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale, Schedule.Options.RegrownOptimizerState);
                 }
@@ -100,6 +101,16 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         if (strength == 0 || !Schedule.PruneFollows(step)) return null;
         using var scale = strength.ToScalar();
         return NeuronImportance.GroupLasso(_model.Bottom).add(NeuronImportance.GroupLasso(_model.Top), HeldScalars.One).mul(scale);
+    }
+
+    /// <summary>Removes the least important <see cref="AmgpOptions.RegenerateFraction"/> of a pruned layer's neurons, so the growth after it brings them back fresh.</summary>
+    private void Regenerate(Mlp mlp, int hidden)
+    {
+        int width = mlp.HiddenWidths[hidden];
+        int regenerated = (int)(Schedule.Options.RegenerateFraction * width);
+        if (regenerated == 0) return;
+        using var scope = NewDisposeScope();
+        _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, width - regenerated));
     }
 
     private ulong GrowthSeed(long step, string mlp, int hidden)

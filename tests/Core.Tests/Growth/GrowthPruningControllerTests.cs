@@ -71,4 +71,21 @@ public sealed class GrowthPruningControllerTests : IDisposable
         Assert.Equal(Small.BottomLayers, _model.Bottom.Widths);
         Assert.False(TensorAssert.Identical(_model.Bottom.Weight(1), before.Single(p => p.Name == "bottom.1.weight").Weight));
     }
+
+    [Fact]
+    public void RegenerationRenewsTheLeastImportantKeptNeuronsAlongWithTheRemovedOnes()
+    {
+        var schedule = GrowthPruningSchedule.Create(
+            new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, RegenerateFraction = 0.5 }, totalSteps: 3);
+        using var controller = new GrowthPruningController(schedule, _model, _optimizer, seed: 1);
+        controller.BeforeStep(1);
+        var strongest = _model.Bottom.Weight(0).index_select(0, NeuronImportance.MostImportant(_model.Bottom, 0, 2)).detach().clone();
+
+        controller.BeforeStep(2);
+
+        Assert.Equal(Small.BottomLayers, _model.Bottom.Widths);
+        Assert.True(TensorAssert.Identical(_model.Bottom.Weight(0).narrow(0, 0, 2), strongest));
+        // The two surviving neurons of the second hidden layer see nothing yet from the six fresh ones before them.
+        Assert.Equal(0, _model.Bottom.Weight(1).narrow(0, 0, 2).narrow(1, 2, 6).abs().sum().item<float>());
+    }
 }

@@ -105,6 +105,7 @@ public class GrowthPruningScheduleTests
     [InlineData(nameof(AmgpOptions.DenseFraction), 1.0)]
     [InlineData(nameof(AmgpOptions.FinalDenseFraction), -0.1)]
     [InlineData(nameof(AmgpOptions.WarmupFraction), 1.0)]
+    [InlineData(nameof(AmgpOptions.RegenerateFraction), 1.0)]
     public void AFractionOutsideItsRangeIsRejectedByName(string property, double value)
     {
         var options = property switch
@@ -112,6 +113,7 @@ public class GrowthPruningScheduleTests
             nameof(AmgpOptions.PrunedFraction) => new AmgpOptions { PrunedFraction = value },
             nameof(AmgpOptions.DenseFraction) => new AmgpOptions { DenseFraction = value },
             nameof(AmgpOptions.FinalDenseFraction) => new AmgpOptions { FinalDenseFraction = value },
+            nameof(AmgpOptions.RegenerateFraction) => new AmgpOptions { RegenerateFraction = value },
             _ => new AmgpOptions { WarmupFraction = value },
         };
         Assert.StartsWith($"{property} must lie", options.Validate()[0]);
@@ -122,6 +124,13 @@ public class GrowthPruningScheduleTests
     {
         var error = Assert.Single(new AmgpOptions { WarmupFraction = 0.5, PrunedFraction = 0.4, FinalDenseFraction = 0.2 }.Validate());
         Assert.Equal("WarmupFraction + PrunedFraction + FinalDenseFraction must be at most 1 for one cycle to fit, not 1.1.", error);
+    }
+
+    [Fact]
+    public void RegenerationIsRejectedWithRestoreRegrowth()
+    {
+        var error = Assert.Single(new AmgpOptions { RegenerateFraction = 0.25, Regrowth = Regrowth.Restore }.Validate());
+        Assert.StartsWith("RegenerateFraction needs Regrowth fresh", error);
     }
 
     [Theory]

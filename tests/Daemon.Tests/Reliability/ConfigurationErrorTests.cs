@@ -40,6 +40,7 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Offline:Amgp:FinalDenseSteps=0", "Offline:Amgp:FinalDenseSteps"),
         ("--Offline:Amgp:GroupLassoStrength=-1", "Offline:Amgp:GroupLassoStrength"),
         ("--Offline:Amgp:GrowthInitScale=-1", "Offline:Amgp:GrowthInitScale"),
+        ("--Offline:Amgp:RegenerateFraction=1", "Offline:Amgp:RegenerateFraction"),
         ("--Synthetic:ZipfExponent=0", "Synthetic:ZipfExponent"),
         ("--Synthetic:CategoricalCardinalities:0=5", "Synthetic:CategoricalCardinalities"),
         ("--Synthetic:DenseMissingRates:0=0.5", "Synthetic:DenseMissingRates"),
