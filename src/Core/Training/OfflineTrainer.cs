@@ -5,13 +5,13 @@ namespace Recurring.Core.Training;
 
 public sealed record OfflineTrainingOptions
 {
-    public int BatchSize { get; init; } = 2048;
+    public int BatchSize { get; init; } = 512;
 
     /// <summary>Stop after this many training events (the source may end sooner).</summary>
     public long MaxEvents { get; init; } = 3_000_000;
 
     /// <summary>Evaluate on the held-out set every this many steps (and always at the end).</summary>
-    public int EvaluateEverySteps { get; init; } = 250;
+    public int EvaluateEverySteps { get; init; } = 1000;
 
     /// <summary>Raise <see cref="OfflineTrainer.Advanced"/> at most this often (wall time); zero reports every step.</summary>
     public TimeSpan ReportEvery { get; init; } = TimeSpan.FromSeconds(2);

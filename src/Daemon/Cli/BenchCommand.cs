@@ -221,7 +221,7 @@ public static class BenchCommand
     {
         public static AmgpBench? Load(ParseResult result, Option<int> seeds, Option<long> events, IEnumerable<AmgpVariant> variants)
         {
-            string[] benchDefaults = ["--Offline:EvaluateEverySteps=25", $"--Synthetic:NonlinearStrength={CapacityHungryStrength}"];
+            string[] benchDefaults = ["--Offline:EvaluateEverySteps=100", $"--Synthetic:NonlinearStrength={CapacityHungryStrength}"];
             var baseSettings = CommandSettings.Load(result, benchDefaults);
             if (baseSettings is null) return null;
             var device = baseSettings.ResolveDevice().Device;

@@ -31,7 +31,7 @@ public sealed class OfflineOptions
     public string EvalData { get; set; } = "";
 
     [AtLeast(1)]
-    public int EvaluateEverySteps { get; set; } = 250;
+    public int EvaluateEverySteps { get; set; } = 1000;
 
     /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
     public AmgpOptions Amgp { get; set; } = new();

@@ -41,8 +41,9 @@ public class GrowthPruningScheduleTests
 
     [Theory]
     [InlineData(25)]    // 50,000 events at batch 2,048
-    [InlineData(293)]   // 600,000 events
-    [InlineData(2_442)] // 5,000,000 events
+    [InlineData(98)]    // 50,000 events at batch 512, the default
+    [InlineData(1_172)] // 600,000 events
+    [InlineData(9_766)] // 5,000,000 events
     public void TheDefaultScheduleFitsRunsOfAnyLengthAndEndsDense(long steps)
     {
         var schedule = GrowthPruningSchedule.Create(new AmgpOptions(), steps);
