@@ -104,7 +104,7 @@ public static class BenchCommand
     }
 
     /// <summary>Strength of the teacher's capacity-hungry term in `bench amgp` (docs/amgp.md: how it was chosen).</summary>
-    public const double CapacityHungryStrength = 1.5;
+    public const double CapacityHungryStrength = 2.5;
 
     /// <summary>Training events per run of `bench amgp`: 3 seeds x 4 variants fit in 30 minutes on a 2-core VM.</summary>
     public const long DefaultAmgpEvents = 600_000;
