@@ -103,7 +103,7 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>Strength of the teacher's capacity-hungry term in `bench amgp` (docs/amgp.md: how it was chosen).</summary>
+    /// <summary>Strength of the teacher's capacity-hungry term in `bench amgp` and `bench recurring` (docs/amgp.md: how it was chosen, at batch 512).</summary>
     public const double CapacityHungryStrength = 2.5;
 
     /// <summary>Training events per run of `bench amgp`: 3 seeds x 4 variants fit in 30 minutes on a 2-core VM.</summary>
