@@ -32,10 +32,12 @@ public sealed record AmgpOptions
 {
     public AmgpMode Mode { get; init; } = AmgpMode.Amgp;
 
+    // One cycle by default: 7 % warm-up, 70 % pruned, 23 % final dense. DenseFraction matters when shorter pruned
+    // phases leave room for more cycles.
     public double WarmupFraction { get; init; } = 0.07;
-    public double PrunedFraction { get; init; } = 0.14;
+    public double PrunedFraction { get; init; } = 0.70;
     public double DenseFraction { get; init; } = 0.035;
-    public double FinalDenseFraction { get; init; } = 0.07;
+    public double FinalDenseFraction { get; init; } = 0.23;
 
     /// <summary>Absolute lengths in optimizer steps; each one set replaces its fraction.</summary>
     public int? WarmupSteps { get; init; }
@@ -51,6 +53,12 @@ public sealed record AmgpOptions
 
     /// <summary>Keep fraction of the top MLP's hidden layers; unset means <see cref="KeepFraction"/>.</summary>
     public double? TopKeepFraction { get; init; }
+
+    /// <summary>
+    /// Factor on the MLP learning rate while the MLPs are pruned (amgp and prune-only): a narrower network's output
+    /// moves less per step at the same per-weight step size. 1 leaves the learning rate alone.
+    /// </summary>
+    public double PrunedLearningRateScale { get; init; } = 4;
 
     /// <summary>How neurons are ranked before a prune.</summary>
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.WeightNorm;
@@ -113,6 +121,8 @@ public sealed record AmgpOptions
         }
         if (Mode != AmgpMode.Dense && Importance != ImportanceCriterion.WeightNorm && ImportanceSteps < 1)
             errors.Add($"{nameof(ImportanceSteps)} must be at least 1 for importance {Importance}, not {ImportanceSteps}.");
+        if (!(PrunedLearningRateScale > 0) || double.IsInfinity(PrunedLearningRateScale))
+            errors.Add($"{nameof(PrunedLearningRateScale)} must be positive, not {PrunedLearningRateScale}.");
         if (GroupLassoStrength < 0 || double.IsNaN(GroupLassoStrength) || double.IsInfinity(GroupLassoStrength))
             errors.Add($"GroupLassoStrength must be 0 (off) or positive, not {GroupLassoStrength}.");
         if (!(RegenerateFraction >= 0 && RegenerateFraction < 1))

@@ -11,9 +11,10 @@ public sealed class MlpOptimizer : IDisposable
 {
     private readonly Dictionary<string, Tensor> _accumulators = new();
 
-    // Held for the optimizer's lifetime, never temporary (see HeldScalars).
-    private readonly Scalar _negativeLearningRate;
+    // Held until the step size changes, never temporary (see HeldScalars).
+    private Scalar _negativeLearningRate;
     private readonly Scalar _epsilon;
+    private double _learningRateScale = 1;
 
     public MlpOptimizer(MlpOptimizerKind kind, double learningRate, double epsilon)
     {
@@ -27,6 +28,22 @@ public sealed class MlpOptimizer : IDisposable
     public MlpOptimizerKind Kind { get; }
     public double LearningRate { get; }
     public double Epsilon { get; }
+
+    /// <summary>
+    /// Factor on <see cref="LearningRate"/> for the steps that follow. AMGP raises it while the MLPs are pruned: a
+    /// narrower layer sums fewer updated weights, so the same per-weight step moves its output less.
+    /// </summary>
+    public double LearningRateScale
+    {
+        get => _learningRateScale;
+        set
+        {
+            if (value == _learningRateScale) return;
+            _learningRateScale = value;
+            _negativeLearningRate.Dispose();
+            _negativeLearningRate = (-LearningRate * value).ToScalar();
+        }
+    }
 
     /// <summary>
     /// Applies each parameter's gradient scaled by <paramref name="apply"/> (a 0/1 scalar tensor), so a step with

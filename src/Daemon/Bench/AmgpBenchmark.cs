@@ -9,7 +9,7 @@ namespace Recurring.Daemon.Bench;
 
 /// <summary>
 /// One way of training in the benchmark: an AMGP mode, optionally on a model built at the pruned widths from the
-/// start ("small dense": what pruning would keep, trained dense all along).
+/// start ("small dense": what pruning would keep, trained dense all along at the pruned phases' learning rate).
 /// </summary>
 public sealed record AmgpVariant(string Name, AmgpMode Mode, bool SmallFromStart)
 {
@@ -70,7 +70,7 @@ public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> s
         cancellationToken.ThrowIfCancellationRequested();
         string[] common = [$"--Offline:SyntheticEvents={events}", $"--Training:Seed={seed}", $"--Synthetic:Seed={seed}"];
         var settings = settingsFor([.. common, $"--Offline:Amgp:Mode={variant.Mode}"]);
-        if (variant.SmallFromStart) settings = settingsFor([.. common, $"--Offline:Amgp:Mode={variant.Mode}", .. PrunedModel(settings)]);
+        if (variant.SmallFromStart) settings = settingsFor([.. common, $"--Offline:Amgp:Mode={variant.Mode}", .. PrunedModel(settings), PrunedLearningRate(settings)]);
         var setup = OfflineSetup.Create(settings, device);
         try
         {
@@ -100,6 +100,10 @@ public sealed class AmgpBenchmark(Func<IEnumerable<string>, RecurringSettings> s
         for (int layer = 0; layer < config.TopHidden.Count; layer++)
             yield return $"--Model:TopHidden:{layer}={pruning.PrunedWidth(bottom: false, config.TopHidden[layer])}";
     }
+
+    /// <summary>The MLP learning rate of AMGP's pruned phases, so the small model steps as the pruned one does.</summary>
+    private static string PrunedLearningRate(RecurringSettings settings) => FormattableString.Invariant(
+        $"--Training:Optimizer:MlpLearningRate={settings.Training.Optimizer.MlpLearningRate * settings.Offline.Amgp.PrunedLearningRateScale:R}");
 
     /// <summary>Total hidden neurons at the start and end of every phase, for the width chart.</summary>
     private static List<(long, int)> WidthSteps(OfflineSetup setup)

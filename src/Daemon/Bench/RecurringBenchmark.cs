@@ -49,6 +49,9 @@ public sealed class RecurringBenchmark(AmgpBenchmark offline, StreamDrift drift)
                 using var trained = await offline.TrainAsync(variant, seed, events, cancellationToken);
                 stream ??= CollectStream(trained, events, streamEvents);
                 double offlineAuc = trained.Run.Final.Model.Auc;
+                // The daemon's recurring stage starts from the offline checkpoint with the configured learning rate;
+                // the pruned phases' raised rate belongs to the offline schedule, and prune-only ends in one.
+                trained.Setup.Trainer.MlpOptimizer.LearningRateScale = 1;
                 if (variant == AmgpVariant.Dense)
                     runs.Add(Replay(Frozen, seed, offlineAuc, stream, batch => trained.Setup.Trainer.Predict(batch), cancellationToken));
                 runs.Add(Replay(variant.Name, seed, offlineAuc, stream, batch =>

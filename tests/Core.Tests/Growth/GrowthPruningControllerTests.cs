@@ -88,4 +88,33 @@ public sealed class GrowthPruningControllerTests : IDisposable
         // The two surviving neurons of the second hidden layer see nothing yet from the six fresh ones before them.
         Assert.Equal(0, _model.Bottom.Weight(1).narrow(0, 0, 2).narrow(1, 2, 6).abs().sum().item<float>());
     }
+
+    [Fact]
+    public void ThePrunedLearningRateScaleHoldsExactlyWhileTheMlpsArePruned()
+    {
+        var schedule = GrowthPruningSchedule.Create(
+            new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, PrunedLearningRateScale = 4 }, totalSteps: 3);
+        using var controller = new GrowthPruningController(schedule, _model, _optimizer, seed: 1);
+
+        var scales = Enumerable.Range(0, 3).Select(step =>
+        {
+            controller.BeforeStep(step);
+            return _optimizer.LearningRateScale;
+        });
+
+        Assert.Equal(new[] { 1.0, 4.0, 1.0 }, scales);
+    }
+
+    [Fact]
+    public void AControllerResumedInThePrunedPhaseStepsAtThePrunedLearningRate()
+    {
+        var options = new AmgpOptions { WarmupSteps = 1, PrunedSteps = 2, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, PrunedLearningRateScale = 4 };
+        using (var first = new GrowthPruningController(GrowthPruningSchedule.Create(options, totalSteps: 4), _model, _optimizer, seed: 1))
+            first.BeforeStep(1);
+        using var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
+
+        using var resumed = new GrowthPruningController(GrowthPruningSchedule.Create(options, totalSteps: 4), _model, optimizer, seed: 1);
+
+        Assert.Equal(4.0, optimizer.LearningRateScale);
+    }
 }

@@ -127,6 +127,16 @@ public class GrowthPruningScheduleTests
         Assert.Equal("WarmupFraction + PrunedFraction + FinalDenseFraction must be at most 1 for one cycle to fit, not 1.1.", error);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-2.0)]
+    [InlineData(double.PositiveInfinity)]
+    public void APrunedLearningRateScaleThatIsNotPositiveAndFiniteIsRejectedByName(double value)
+    {
+        var error = Assert.Single(new AmgpOptions { PrunedLearningRateScale = value }.Validate());
+        Assert.StartsWith("PrunedLearningRateScale must be positive", error);
+    }
+
     [Fact]
     public void RegenerationIsRejectedWithRestoreRegrowth()
     {

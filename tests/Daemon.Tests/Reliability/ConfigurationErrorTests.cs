@@ -41,6 +41,7 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Offline:Amgp:GroupLassoStrength=-1", "Offline:Amgp:GroupLassoStrength"),
         ("--Offline:Amgp:GrowthInitScale=-1", "Offline:Amgp:GrowthInitScale"),
         ("--Offline:Amgp:RegenerateFraction=1", "Offline:Amgp:RegenerateFraction"),
+        ("--Offline:Amgp:PrunedLearningRateScale=0", "Offline:Amgp:PrunedLearningRateScale"),
         ("--Synthetic:ZipfExponent=0", "Synthetic:ZipfExponent"),
         ("--Synthetic:CategoricalCardinalities:0=5", "Synthetic:CategoricalCardinalities"),
         ("--Synthetic:DenseMissingRates:0=0.5", "Synthetic:DenseMissingRates"),
