@@ -100,7 +100,7 @@ public sealed class GrowthPruningControllerTests : IDisposable
         {
             controller.BeforeStep(step);
             return _optimizer.LearningRateScale;
-        });
+        }).ToArray();
 
         Assert.Equal(new[] { 1.0, 4.0, 1.0 }, scales);
     }
