@@ -82,7 +82,7 @@ public sealed record AmgpOptions
     public double GrowthInitScale { get; init; } = 0.1;
 
     /// <summary>Where the optimizer state of regrown neurons starts.</summary>
-    public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.KeptMean;
+    public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.Zero;
 
     /// <summary>
     /// GraNet-style neuroregeneration: at each growth, this share of every pruned layer's kept neurons, the least
