@@ -99,7 +99,7 @@ public sealed record SyntheticDataOptions
     /// Relative weight of the capacity-hungry term: a sum of <see cref="NonlinearUnits"/> sinusoids of random
     /// projections of the dense features, half of them with a phase set by the value of one small categorical
     /// feature (a dense × categorical interaction). A narrow MLP cannot represent it; 0 (the default) leaves it out.
-    /// `recurring bench amgp` uses 1.5 (docs/amgp.md).
+    /// `recurring bench amgp` and `bench recurring` use 2.5 (docs/amgp.md).
     /// </summary>
     public double NonlinearStrength { get; init; }
 
