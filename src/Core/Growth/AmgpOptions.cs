@@ -58,7 +58,7 @@ public sealed record AmgpOptions
     /// Factor on the MLP learning rate while the MLPs are pruned (amgp and prune-only): a narrower network's output
     /// moves less per step at the same per-weight step size. 1 leaves the learning rate alone.
     /// </summary>
-    public double PrunedLearningRateScale { get; init; } = 4;
+    public double PrunedLearningRateScale { get; init; } = 1;
 
     /// <summary>How neurons are ranked before a prune.</summary>
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.WeightNorm;

@@ -18,7 +18,6 @@ public sealed record PhaseChange(long Step, int PhaseIndex, bool Pruned, IReadOn
 public sealed class GrowthPruningController : IStructureSchedule, IDisposable
 {
     private readonly DlrmModel _model;
-    private readonly MlpOptimizer _optimizer;
     private readonly NeuronSurgery _surgery;
     private readonly long _seed;
     private readonly ImportanceStatistics _statistics;
@@ -29,16 +28,17 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
     {
         Schedule = schedule;
         _model = model;
-        _optimizer = optimizer;
         _surgery = new NeuronSurgery(optimizer);
         _seed = seed;
         _statistics = new ImportanceStatistics(model);
         IsPruned = model.Mlps.Any(mlp => !mlp.Widths.SequenceEqual(mlp.FullWidths));
-        SetLearningRateScale();
     }
 
     public GrowthPruningSchedule Schedule { get; }
     public bool IsPruned { get; private set; }
+
+    /// <summary><see cref="AmgpOptions.PrunedLearningRateScale"/> while the MLPs are pruned (resumed ones included), 1 otherwise.</summary>
+    public double LearningRateScale => IsPruned ? Schedule.Options.PrunedLearningRateScale : 1;
 
     public event Action<PhaseChange>? PhaseChanged;
 
@@ -85,7 +85,6 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         }
         _statistics.Reset();
         IsPruned = phase.Pruned;
-        SetLearningRateScale();
         PhaseChanged?.Invoke(new PhaseChange(step, phase.Index, phase.Pruned, _model.Bottom.HiddenWidths, _model.Top.HiddenWidths));
     }
 
@@ -106,8 +105,6 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         using var scale = strength.ToScalar();
         return NeuronImportance.GroupLasso(_model.Bottom).add(NeuronImportance.GroupLasso(_model.Top), HeldScalars.One).mul(scale);
     }
-
-    private void SetLearningRateScale() => _optimizer.LearningRateScale = IsPruned ? Schedule.Options.PrunedLearningRateScale : 1;
 
     /// <summary>Removes the least important <see cref="AmgpOptions.RegenerateFraction"/> of a pruned layer's neurons, so the growth after it brings them back fresh.</summary>
     private void Regenerate(Mlp mlp, int hidden)

@@ -11,6 +11,9 @@ public interface IStructureSchedule
     /// <summary>Brings the model to the shape <paramref name="step"/> trains at.</summary>
     void BeforeStep(long step);
 
+    /// <summary>Factor on the MLP learning rate for the step announced by the last <see cref="BeforeStep"/>.</summary>
+    double LearningRateScale => 1;
+
     /// <summary>A differentiable term to add to the loss of <paramref name="step"/>, or null.</summary>
     Tensor? Regularizer(long step);
 

@@ -30,8 +30,8 @@ public sealed class MlpOptimizer : IDisposable
     public double Epsilon { get; }
 
     /// <summary>
-    /// Factor on <see cref="LearningRate"/> for the steps that follow. AMGP raises it while the MLPs are pruned: a
-    /// narrower layer sums fewer updated weights, so the same per-weight step moves its output less.
+    /// Factor on <see cref="LearningRate"/> for the steps that follow. The offline trainer sets it before every step
+    /// (<see cref="OfflineTrainer"/>: the rate boost's schedule times AMGP's pruned scale); streaming leaves it at 1.
     /// </summary>
     public double LearningRateScale
     {

@@ -18,6 +18,15 @@ public sealed record OfflineTrainingOptions
 
     /// <summary>Steps the run will take if the source does not end early: what an AMGP schedule is laid out over.</summary>
     public long PlannedSteps => (MaxEvents + BatchSize - 1) / BatchSize;
+
+    /// <summary>
+    /// Steps of the whole run, those trained before a resume included: what <see cref="MlpRateBoost"/>'s fractions
+    /// count. 0 means <see cref="PlannedSteps"/> (a run that starts fresh).
+    /// </summary>
+    public long RunSteps { get; init; }
+
+    /// <summary>The MLP learning rate's schedule over the run.</summary>
+    public MlpRateBoost MlpRateBoost { get; init; } = new();
 }
 
 /// <summary>
@@ -54,7 +63,9 @@ public sealed record OfflineResult(
 
 /// <summary>
 /// The offline phase: trains on a finite source, optionally under an AMGP schedule, evaluating on a held-out set
-/// along the way. Samples/s counts training time only (evaluation pauses the clock).
+/// along the way. Before every step it sets the MLP learning rate's factor: <see cref="OfflineTrainingOptions.MlpRateBoost"/>'s
+/// at that step times the structure schedule's (AMGP's, while pruned), so a resumed run steps as the uninterrupted one.
+/// Samples/s counts training time only (evaluation pauses the clock).
 /// </summary>
 public sealed class OfflineTrainer
 {
@@ -104,6 +115,7 @@ public sealed class OfflineTrainer
         _clock.Restart();
         _lastReport = (Stopwatch.GetTimestamp(), TimeSpan.Zero, firstSample);
 
+        long runSteps = _options.RunSteps > 0 ? _options.RunSteps : _options.PlannedSteps;
         bool observe = _growth is { ObservesSteps: true };
         if (observe) _trainer.GradientsComputed += _growth!.ObserveStep;
         try
@@ -114,6 +126,7 @@ public sealed class OfflineTrainer
 
                 long step = _trainer.Steps;
                 _growth?.BeforeStep(step);
+                _trainer.MlpOptimizer.LearningRateScale = _options.MlpRateBoost.FactorAt(step, runSteps) * (_growth?.LearningRateScale ?? 1);
                 Flops.Add(_trainer.Model, batch.Count);
                 long started = Stopwatch.GetTimestamp();
                 _trainer.TrainStep(batch, _growth is null ? null : () => _growth.Regularizer(step));

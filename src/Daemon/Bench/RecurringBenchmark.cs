@@ -50,7 +50,7 @@ public sealed class RecurringBenchmark(AmgpBenchmark offline, StreamDrift drift)
                 stream ??= CollectStream(trained, events, streamEvents);
                 double offlineAuc = trained.Run.Final.Model.Auc;
                 // The daemon's recurring stage starts from the offline checkpoint with the configured learning rate;
-                // the pruned phases' raised rate belongs to the offline schedule, and prune-only ends in one.
+                // the offline schedule's factors (rate boost, pruned scale) stay behind, and prune-only ends pruned.
                 trained.Setup.Trainer.MlpOptimizer.LearningRateScale = 1;
                 if (variant == AmgpVariant.Dense)
                     runs.Add(Replay(Frozen, seed, offlineAuc, stream, batch => trained.Setup.Trainer.Predict(batch), cancellationToken));

@@ -1,4 +1,5 @@
 using Recurring.Core.Growth;
+using Recurring.Core.Training;
 
 namespace Recurring.Daemon.Configuration;
 
@@ -32,6 +33,9 @@ public sealed class OfflineOptions
 
     [AtLeast(1)]
     public int EvaluateEverySteps { get; set; } = 1000;
+
+    /// <summary>The MLP learning rate's schedule over the offline run, in every mode (section Offline:MlpRateBoost).</summary>
+    public MlpRateBoost MlpRateBoost { get; set; } = new();
 
     /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
     public AmgpOptions Amgp { get; set; } = new();

@@ -43,6 +43,7 @@ public sealed class OfflineOptionsValidator() : SectionValidator<OfflineOptions>
             yield return $"EvalData: '{options.EvalData}' is neither a file nor a folder.";
         if (!(options.EvalFraction > 0 && options.EvalFraction < 1))
             yield return $"EvalFraction must lie strictly between 0 and 1, not {options.EvalFraction}.";
+        foreach (var problem in Nested(nameof(options.MlpRateBoost), options.MlpRateBoost.Validate())) yield return problem;
         foreach (var problem in Nested(nameof(options.Amgp), options.Amgp.Validate())) yield return problem;
     }
 }

@@ -173,6 +173,8 @@ public sealed class OfflineSetup : IDisposable
             BatchSize = batchSize,
             MaxEvents = Math.Max(0, trainingEvents - samplesDone),
             EvaluateEverySteps = offline.EvaluateEverySteps,
+            RunSteps = schedule.TotalSteps,
+            MlpRateBoost = offline.MlpRateBoost,
         };
         var model = resume?.Model ?? new DlrmModel(config, device, settings.Training.Seed, MeasureStatistics(config.Features, fromStart));
         var trainer = resume?.Trainer ?? new DlrmTrainer(model, settings.Training.Optimizer);

@@ -99,7 +99,7 @@ public sealed class GrowthPruningControllerTests : IDisposable
         var scales = Enumerable.Range(0, 3).Select(step =>
         {
             controller.BeforeStep(step);
-            return _optimizer.LearningRateScale;
+            return controller.LearningRateScale;
         }).ToArray();
 
         Assert.Equal(new[] { 1.0, 4.0, 1.0 }, scales);
@@ -115,6 +115,6 @@ public sealed class GrowthPruningControllerTests : IDisposable
 
         using var resumed = new GrowthPruningController(GrowthPruningSchedule.Create(options, totalSteps: 4), _model, optimizer, seed: 1);
 
-        Assert.Equal(4.0, optimizer.LearningRateScale);
+        Assert.Equal(4.0, resumed.LearningRateScale);
     }
 }

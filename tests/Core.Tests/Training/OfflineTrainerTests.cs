@@ -21,15 +21,20 @@ public class OfflineTrainerTests
     private static readonly SyntheticClickGenerator Teacher = new(new SyntheticDataOptions { Seed = 3, CalibrationSampleSize = 5_000 });
 
     private static async Task<(OfflineResult Result, DlrmModel Model)> TrainAsync(long events, AmgpOptions? amgp = null,
-        TimeSpan? reportEvery = null, Action<OfflineAdvance>? advanced = null)
+        TimeSpan? reportEvery = null, Action<OfflineAdvance>? advanced = null, MlpRateBoost? rateBoost = null, Action<double>? stepScale = null)
     {
         var model = new DlrmModel(Small, CPU, seed: 1);
         using var trainer = new DlrmTrainer(model, new OptimizerOptions { MlpLearningRate = 0.01, EmbeddingLearningRate = 0.05 });
-        var options = new OfflineTrainingOptions { BatchSize = 256, MaxEvents = events, EvaluateEverySteps = 1_000, ReportEvery = reportEvery ?? TimeSpan.FromSeconds(2) };
+        var options = new OfflineTrainingOptions
+        {
+            BatchSize = 256, MaxEvents = events, EvaluateEverySteps = 1_000, ReportEvery = reportEvery ?? TimeSpan.FromSeconds(2),
+            MlpRateBoost = rateBoost ?? new MlpRateBoost(),
+        };
         var evaluation = EvaluationSet.Collect(new SyntheticEventSource(Teacher, events, 5_000), 5_000, model.Encoder, 1_024);
         var growth = amgp is null ? null : new GrowthPruningController(GrowthPruningSchedule.Create(amgp, options.PlannedSteps), model, trainer.MlpOptimizer, seed: 1);
         var offline = new OfflineTrainer(trainer, options, evaluation, growth);
         if (advanced is not null) offline.Advanced += advanced;
+        if (stepScale is not null) offline.StepTrained += _ => stepScale(trainer.MlpOptimizer.LearningRateScale);
         var result = await offline.RunAsync(new SyntheticEventSource(Teacher, 0, events), afterStep: null, CancellationToken.None);
         return (result, model);
     }
@@ -57,6 +62,20 @@ public class OfflineTrainerTests
         Assert.Equal(Small.BottomLayers, model.Bottom.Widths);
         Assert.Equal(Small.TopLayers, model.Top.Widths);
         Assert.True(result.Flops.MlpRatioToDense < 1, "pruned phases must have saved MLP FLOPs");
+    }
+
+    [Fact]
+    public async Task EachStepsMlpRateIsTheBoostAtThatStepTimesThePrunedScale()
+    {
+        // 10 steps: boosted (x3) from step 2 to 5, pruned (x2) from step 3 to 6.
+        var amgp = new AmgpOptions { WarmupSteps = 3, PrunedSteps = 4, DenseSteps = 1, FinalDenseSteps = 3, KeepFraction = 0.5, PrunedLearningRateScale = 2 };
+        var boost = new MlpRateBoost { Factor = 3, FromFraction = 0.2, UntilFraction = 0.6 };
+        var scales = new List<double>();
+
+        var (_, model) = await TrainAsync(events: 256 * 10, amgp, rateBoost: boost, stepScale: scales.Add);
+        model.Dispose();
+
+        Assert.Equal(new[] { 1.0, 1, 3, 6, 6, 6, 2, 1, 1, 1 }, scales);
     }
 
     [Fact]

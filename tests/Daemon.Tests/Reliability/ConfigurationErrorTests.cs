@@ -42,6 +42,8 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Offline:Amgp:GrowthInitScale=-1", "Offline:Amgp:GrowthInitScale"),
         ("--Offline:Amgp:RegenerateFraction=1", "Offline:Amgp:RegenerateFraction"),
         ("--Offline:Amgp:PrunedLearningRateScale=0", "Offline:Amgp:PrunedLearningRateScale"),
+        ("--Offline:MlpRateBoost:Factor=0", "Offline:MlpRateBoost:Factor"),
+        ("--Offline:MlpRateBoost:UntilFraction=1.5", "Offline:MlpRateBoost:FromFraction and UntilFraction"),
         ("--Synthetic:ZipfExponent=0", "Synthetic:ZipfExponent"),
         ("--Synthetic:CategoricalCardinalities:0=5", "Synthetic:CategoricalCardinalities"),
         ("--Synthetic:DenseMissingRates:0=0.5", "Synthetic:DenseMissingRates"),

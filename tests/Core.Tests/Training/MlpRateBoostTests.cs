@@ -1,0 +1,46 @@
+using Recurring.Core.Training;
+
+namespace Recurring.Core.Tests.Training;
+
+public class MlpRateBoostTests
+{
+    [Fact]
+    public void TheFactorAppliesFromTheFirstFractionUpToTheSecondOfTheRunsSteps()
+    {
+        var boost = new MlpRateBoost { Factor = 4, FromFraction = 0.1, UntilFraction = 0.9 };
+
+        var factors = Enumerable.Range(0, 10).Select(step => boost.FactorAt(step, runSteps: 10));
+
+        Assert.Equal(new[] { 1.0, 4, 4, 4, 4, 4, 4, 4, 4, 1 }, factors);
+    }
+
+    [Fact]
+    public void AFactorOfOneTrainsAtTheConfiguredRateThroughout()
+    {
+        var boost = new MlpRateBoost { Factor = 1 };
+
+        Assert.All(Enumerable.Range(0, 100), step => Assert.Equal(1.0, boost.FactorAt(step, runSteps: 100)));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-2.0)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NaN)]
+    public void AFactorThatIsNotPositiveAndFiniteIsRejectedByName(double factor)
+    {
+        var error = Assert.Single(new MlpRateBoost { Factor = factor }.Validate());
+        Assert.StartsWith("Factor must be positive", error);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.9)]
+    [InlineData(0.5, 0.5)]
+    [InlineData(0.6, 0.4)]
+    [InlineData(0.1, 1.2)]
+    public void AWindowThatIsEmptyOrOutsideTheRunIsRejectedByName(double from, double until)
+    {
+        var error = Assert.Single(new MlpRateBoost { FromFraction = from, UntilFraction = until }.Validate());
+        Assert.StartsWith("FromFraction and UntilFraction must satisfy", error);
+    }
+}
