@@ -162,6 +162,22 @@ public class GrowthPruningScheduleTests
     }
 
     [Fact]
+    public void WithNoKeepFractionSetTheBottomMlpKeepsThreeQuartersAndTheTopAThirdAndABit()
+    {
+        var schedule = GrowthPruningSchedule.Create(new AmgpOptions(), 1_000);
+        Assert.Equal(384, schedule.PrunedWidth(bottom: true, 512));
+        Assert.Equal(179, schedule.PrunedWidth(bottom: false, 512));
+    }
+
+    [Fact]
+    public void TheSharedKeepFractionAloneSetsEveryLayer()
+    {
+        var schedule = GrowthPruningSchedule.Create(new AmgpOptions { KeepFraction = 0.5 }, 1_000);
+        Assert.Equal(256, schedule.PrunedWidth(bottom: true, 512));
+        Assert.Equal(256, schedule.PrunedWidth(bottom: false, 512));
+    }
+
+    [Fact]
     public void StatisticsCriteriaNeedAtLeastOneStepToGatherOver()
     {
         var error = Assert.Single(new AmgpOptions { Importance = ImportanceCriterion.Taylor, ImportanceSteps = 0 }.Validate());
