@@ -30,7 +30,13 @@ public sealed record MlpRateBoost
         return errors;
     }
 
+    /// <summary>The first boosted step and the first step after the boost, in a run of <paramref name="runSteps"/> steps.</summary>
+    public (long From, long Until) Window(long runSteps) => ((long)Math.Round(FromFraction * runSteps), (long)Math.Round(UntilFraction * runSteps));
+
     /// <summary>The factor on the MLP learning rate at <paramref name="step"/> (0-based) of a run of <paramref name="runSteps"/> steps.</summary>
-    public double FactorAt(long step, long runSteps) =>
-        step >= Math.Round(FromFraction * runSteps) && step < Math.Round(UntilFraction * runSteps) ? Factor : 1;
+    public double FactorAt(long step, long runSteps)
+    {
+        var (from, until) = Window(runSteps);
+        return step >= from && step < until ? Factor : 1;
+    }
 }
