@@ -52,9 +52,7 @@ public static class TrainOfflineCommand
         Console.WriteLine($"  model: {setup.Model.ParameterCount:N0} parameters, schedule {setup.Schedule.Options.Mode.Name()} " +
                           $"({setup.Schedule.Phases.Count} phases, {setup.Schedule.PrunedSteps} of {setup.Schedule.TotalSteps} steps pruned)");
         if (setup.Schedule.Notice is { } notice) Console.WriteLine($"  {notice}");
-        var boost = settings.Offline.MlpRateBoost;
-        if (boost.Factor != 1 && boost.Window(setup.Schedule.TotalSteps) is var (from, until) && from < until)
-            Console.WriteLine(FormattableString.Invariant($"  MLP learning rate x{boost.Factor:0.###} from step {from:N0} until step {until:N0} (Offline:MlpRateBoost)"));
+        if (settings.Offline.DescribeRateBoost(setup.Schedule.TotalSteps) is { } boost) Console.WriteLine($"  {boost}");
 
         var checkpoints = outputFolder is null
             ? null

@@ -39,4 +39,10 @@ public sealed class OfflineOptions
 
     /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
     public AmgpOptions Amgp { get; set; } = new();
+
+    /// <summary>What <see cref="MlpRateBoost"/> does to a run of <paramref name="runSteps"/> steps, in one line; null when the rate stays constant.</summary>
+    public string? DescribeRateBoost(long runSteps) =>
+        MlpRateBoost.Window(runSteps) is var (from, until) && MlpRateBoost.Factor != 1 && from < until
+            ? FormattableString.Invariant($"MLP learning rate x{MlpRateBoost.Factor:0.###} from step {from:N0} until step {until:N0} (Offline:MlpRateBoost)")
+            : null;
 }

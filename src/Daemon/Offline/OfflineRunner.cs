@@ -34,6 +34,7 @@ public sealed class OfflineRunner(RecurringSettings settings, CheckpointWriter c
         logger.LogInformation("Offline phase on {Data}: {Mode}, {Remaining:N0} events to go", setup.DataDescription,
             setup.Schedule.Options.Mode.Name(), setup.Options.MaxEvents);
         if (setup.Schedule.Notice is { } notice) logger.LogWarning("{Notice}", notice);
+        if (settings.Offline.DescribeRateBoost(setup.Schedule.TotalSteps) is { } boost) logger.LogInformation("{RateBoost}", boost);
         long planned = setup.Trainer.Samples + setup.Options.MaxEvents;
         status.Offline.Update(s => s with { AmgpMode = setup.Schedule.Options.Mode.Name(), PlannedSamples = planned });
         PublishModel(setup);
