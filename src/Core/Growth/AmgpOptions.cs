@@ -64,8 +64,9 @@ public sealed record AmgpOptions
     public double? TopKeepFraction { get; init; }
 
     /// <summary>
-    /// Factor on the MLP learning rate while the MLPs are pruned (amgp and prune-only): a narrower network's output
-    /// moves less per step at the same per-weight step size. 1 leaves the learning rate alone.
+    /// Factor on the MLP learning rate while the MLPs are pruned (amgp and prune-only), on top of the offline run's
+    /// <see cref="Training.MlpRateBoost"/>. 1 (the default) steps the pruned phases as dense steps over the same steps;
+    /// 4 without the boost was the default before it (docs/amgp.md).
     /// </summary>
     public double PrunedLearningRateScale { get; init; } = 1;
 

@@ -38,6 +38,7 @@ public sealed class LivePageFixture : IAsyncLifetime
             .With("Offline:EvaluateEverySteps", "50")
             .With("Offline:Amgp:Mode", "amgp")
             .With("Offline:Amgp:WarmupSteps", "8")
+            .With("Offline:Amgp:KeepFraction", "0.5")
             .With("Offline:Amgp:PrunedSteps", "200")
             .With("Offline:Amgp:DenseSteps", "8")
             .With("Offline:Amgp:FinalDenseSteps", "16")
