@@ -40,9 +40,13 @@ public sealed class OfflineOptions
     /// <summary>Alternate growth and pruning during the offline phase (section Offline:Amgp).</summary>
     public AmgpOptions Amgp { get; set; } = new();
 
-    /// <summary>What <see cref="MlpRateBoost"/> does to a run of <paramref name="runSteps"/> steps, in one line; null when the rate stays constant.</summary>
-    public string? DescribeRateBoost(long runSteps) =>
-        MlpRateBoost.Window(runSteps) is var (from, until) && MlpRateBoost.Factor != 1 && from < until
-            ? FormattableString.Invariant($"MLP learning rate x{MlpRateBoost.Factor:0.###} from step {from:N0} until step {until:N0} (Offline:MlpRateBoost)")
-            : null;
+    /// <summary>What <see cref="MlpRateBoost"/> does to a run of <paramref name="runSteps"/> steps, in one line; null when it is turned off (factor 1).</summary>
+    public string? DescribeRateBoost(long runSteps)
+    {
+        if (MlpRateBoost.Factor == 1) return null;
+        if (!MlpRateBoost.Applies(runSteps))
+            return FormattableString.Invariant($"MLP learning rate constant: {runSteps:N0} steps are fewer than Offline:MlpRateBoost:MinimumRunSteps ({MlpRateBoost.MinimumRunSteps:N0})");
+        var (from, until) = MlpRateBoost.Window(runSteps);
+        return FormattableString.Invariant($"MLP learning rate x{MlpRateBoost.Factor:0.###} from step {from:N0} until step {until:N0} (Offline:MlpRateBoost)");
+    }
 }

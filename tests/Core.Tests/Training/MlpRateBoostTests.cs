@@ -7,7 +7,7 @@ public class MlpRateBoostTests
     [Fact]
     public void TheFactorAppliesFromTheFirstFractionUpToTheSecondOfTheRunsSteps()
     {
-        var boost = new MlpRateBoost { Factor = 4, FromFraction = 0.1, UntilFraction = 0.9 };
+        var boost = new MlpRateBoost { Factor = 4, FromFraction = 0.1, UntilFraction = 0.9, MinimumRunSteps = 10 };
 
         var factors = Enumerable.Range(0, 10).Select(step => boost.FactorAt(step, runSteps: 10));
 
@@ -20,6 +20,22 @@ public class MlpRateBoostTests
         var boost = new MlpRateBoost { Factor = 1 };
 
         Assert.All(Enumerable.Range(0, 100), step => Assert.Equal(1.0, boost.FactorAt(step, runSteps: 100)));
+    }
+
+    [Fact]
+    public void ARunShorterThanTheMinimumTrainsAtTheConfiguredRateThroughout()
+    {
+        var boost = new MlpRateBoost { MinimumRunSteps = 400 };
+
+        Assert.All(Enumerable.Range(0, 399), step => Assert.Equal(1.0, boost.FactorAt(step, runSteps: 399)));
+        Assert.Equal(4.0, boost.FactorAt(100, runSteps: 400));
+    }
+
+    [Fact]
+    public void ANegativeMinimumRunLengthIsRejectedByName()
+    {
+        var error = Assert.Single(new MlpRateBoost { MinimumRunSteps = -1 }.Validate());
+        Assert.StartsWith("MinimumRunSteps must be 0 or more", error);
     }
 
     [Theory]

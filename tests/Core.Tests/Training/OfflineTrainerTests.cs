@@ -69,7 +69,7 @@ public class OfflineTrainerTests
     {
         // 10 steps: boosted (x3) from step 2 to 5, pruned (x2) from step 3 to 6.
         var amgp = new AmgpOptions { WarmupSteps = 3, PrunedSteps = 4, DenseSteps = 1, FinalDenseSteps = 3, KeepFraction = 0.5, PrunedLearningRateScale = 2 };
-        var boost = new MlpRateBoost { Factor = 3, FromFraction = 0.2, UntilFraction = 0.6 };
+        var boost = new MlpRateBoost { Factor = 3, FromFraction = 0.2, UntilFraction = 0.6, MinimumRunSteps = 10 };
         var scales = new List<double>();
 
         var (_, model) = await TrainAsync(events: 256 * 10, amgp, rateBoost: boost, stepScale: scales.Add);

@@ -12,6 +12,12 @@ public class OfflineOptionsTests
     }
 
     [Fact]
+    public void ARunTooShortForTheBoostSaysItsRateIsConstant()
+    {
+        Assert.Equal("MLP learning rate constant: 98 steps are fewer than Offline:MlpRateBoost:MinimumRunSteps (400)", new OfflineOptions().DescribeRateBoost(runSteps: 98));
+    }
+
+    [Fact]
     public void AConstantRateIsNotDescribed()
     {
         Assert.Null(new OfflineOptions { MlpRateBoost = new MlpRateBoost { Factor = 1 } }.DescribeRateBoost(runSteps: 1_172));

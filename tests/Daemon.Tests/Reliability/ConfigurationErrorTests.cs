@@ -43,6 +43,7 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Offline:Amgp:RegenerateFraction=1", "Offline:Amgp:RegenerateFraction"),
         ("--Offline:Amgp:PrunedLearningRateScale=0", "Offline:Amgp:PrunedLearningRateScale"),
         ("--Offline:MlpRateBoost:Factor=0", "Offline:MlpRateBoost:Factor"),
+        ("--Offline:MlpRateBoost:MinimumRunSteps=-1", "Offline:MlpRateBoost:MinimumRunSteps"),
         ("--Offline:MlpRateBoost:UntilFraction=1.5", "Offline:MlpRateBoost:FromFraction and UntilFraction"),
         ("--Synthetic:ZipfExponent=0", "Synthetic:ZipfExponent"),
         ("--Synthetic:CategoricalCardinalities:0=5", "Synthetic:CategoricalCardinalities"),
