@@ -17,7 +17,8 @@ public class MlpRateBoostTests
     [Fact]
     public void AFactorOfOneTrainsAtTheConfiguredRateThroughout()
     {
-        var boost = new MlpRateBoost { Factor = 1 };
+        // MinimumRunSteps 0, so only the factor keeps the rate constant here (the default minimum would on its own).
+        var boost = new MlpRateBoost { Factor = 1, MinimumRunSteps = 0 };
 
         Assert.All(Enumerable.Range(0, 100), step => Assert.Equal(1.0, boost.FactorAt(step, runSteps: 100)));
     }
