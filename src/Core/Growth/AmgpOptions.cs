@@ -91,6 +91,20 @@ public sealed record AmgpOptions
     /// <summary>Scale of the random incoming weights of regrown neurons, relative to the layer's initial spread.</summary>
     public double GrowthInitScale { get; init; } = 0.1;
 
+    /// <summary>
+    /// Scale of the random outgoing weights of fresh regrown neurons, relative to the next layer's initial spread. 0
+    /// makes growth function-preserving (zero outgoing weights); above 0 the new neurons feed the next layer from
+    /// their first step, and <see cref="RegrownWarmupFraction"/> keeps their first steps short.
+    /// </summary>
+    public double RegrownOutgoingScale { get; init; } = 1;
+
+    /// <summary>
+    /// Share of the run over which fresh regrown neurons' steps ramp up linearly, from 1/n of a full step in the first
+    /// step after growth to a full step after n steps (Adagrad's first steps on a fresh accumulator are its largest).
+    /// Ends early at a prune. 0 turns it off. Fresh regrowth only: <see cref="Regrowth.Restore"/> brings neurons back trained.
+    /// </summary>
+    public double RegrownWarmupFraction { get; init; } = 0.04;
+
     /// <summary>Where the optimizer state of regrown neurons starts.</summary>
     public RegrownOptimizerState RegrownOptimizerState { get; init; } = RegrownOptimizerState.Zero;
 
@@ -142,6 +156,10 @@ public sealed record AmgpOptions
             errors.Add($"{nameof(RegenerateFraction)} needs Regrowth fresh: restore puts back the neurons a prune removed, and regenerated ones have nothing to restore.");
         if (!(GrowthInitScale >= 0) || double.IsInfinity(GrowthInitScale))
             errors.Add($"GrowthInitScale must be 0 or positive, not {GrowthInitScale}.");
+        if (!(RegrownOutgoingScale >= 0) || double.IsInfinity(RegrownOutgoingScale))
+            errors.Add($"{nameof(RegrownOutgoingScale)} must be 0 (zero outgoing weights) or positive, not {RegrownOutgoingScale}.");
+        if (!(RegrownWarmupFraction >= 0 && RegrownWarmupFraction < 1))
+            errors.Add($"{nameof(RegrownWarmupFraction)} must lie in [0, 1), not {RegrownWarmupFraction}.");
         return errors;
     }
 }

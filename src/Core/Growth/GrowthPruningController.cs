@@ -21,14 +21,17 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
     private readonly NeuronSurgery _surgery;
     private readonly long _seed;
     private readonly ImportanceStatistics _statistics;
+    private readonly MlpOptimizer _optimizer;
     private readonly Dictionary<string, FullWidthSnapshot> _beforePrune = new();
     private long _step;
+    private bool _warmingUp;
 
     public GrowthPruningController(GrowthPruningSchedule schedule, DlrmModel model, MlpOptimizer optimizer, long seed)
     {
         Schedule = schedule;
         _model = model;
         _surgery = new NeuronSurgery(optimizer);
+        _optimizer = optimizer;
         _seed = seed;
         _statistics = new ImportanceStatistics(model);
         IsPruned = model.Mlps.Any(mlp => !mlp.Widths.SequenceEqual(mlp.FullWidths));
@@ -47,11 +50,21 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
     /// <summary>Whether the trainer should hand each step's tensors to <see cref="ObserveStep"/>: only for criteria that need statistics.</summary>
     public bool ObservesSteps => Schedule.Options.Importance != ImportanceCriterion.WeightNorm;
 
+    /// <summary>
+    /// Brings the MLPs to the width of the step's phase, and sets the step factors of fresh regrown neurons while they
+    /// warm up (<see cref="AmgpOptions.RegrownWarmupFraction"/>). Both follow from the step number and the widths alone,
+    /// so a run resumed from a checkpoint steps as the uninterrupted one.
+    /// </summary>
     public void BeforeStep(long step)
     {
         _step = step;
         var phase = Schedule.PhaseAt(step);
-        if (phase.Pruned == IsPruned) return;
+        if (phase.Pruned != IsPruned) ChangeWidths(step, phase);
+        WarmUpRegrown(Schedule.RegrownWarmup(step));
+    }
+
+    private void ChangeWidths(long step, TrainingPhase phase)
+    {
         foreach (var mlp in _model.Mlps)
         {
             bool bottom = mlp.Name == DlrmModel.BottomName;
@@ -79,7 +92,8 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
                 {
                     Regenerate(mlp, hidden);
                     using var generator = new Generator(GrowthSeed(step, mlp.Name, hidden));
-                    _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale, Schedule.Options.RegrownOptimizerState);
+                    _surgery.Grow(mlp, hidden, full, generator, Schedule.Options.GrowthInitScale, Schedule.Options.RegrownOutgoingScale,
+                        Schedule.Options.RegrownOptimizerState);
                 }
             }
         }
@@ -109,11 +123,44 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
     /// <summary>Removes the least important <see cref="AmgpOptions.RegenerateFraction"/> of a pruned layer's neurons, so the growth after it brings them back fresh.</summary>
     private void Regenerate(Mlp mlp, int hidden)
     {
-        int width = mlp.HiddenWidths[hidden];
-        int regenerated = (int)(Schedule.Options.RegenerateFraction * width);
-        if (regenerated == 0) return;
+        int kept = Schedule.KeptThroughGrowth(mlp.Name == DlrmModel.BottomName, mlp.FullWidths[hidden + 1]);
+        if (kept >= mlp.HiddenWidths[hidden]) return;
         using var scope = NewDisposeScope();
-        _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, width - regenerated));
+        _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, kept));
+    }
+
+    /// <summary>
+    /// Scales the steps of every weight and bias entry that touches a fresh regrown neuron (rows of its layer, columns
+    /// of the next) by <paramref name="ramp"/>; clears the factors once the warm-up is over.
+    /// </summary>
+    private void WarmUpRegrown(double? ramp)
+    {
+        if (ramp is null)
+        {
+            if (!_warmingUp) return;
+            foreach (var (name, _) in _model.Mlps.SelectMany(mlp => mlp.Parameters())) _optimizer.SetStepFactor(name, null);
+            _warmingUp = false;
+            return;
+        }
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var mlp in _model.Mlps)
+        {
+            var factors = new Dictionary<string, Tensor>();
+            Tensor FactorOf(string name, Tensor parameter) =>
+                factors.TryGetValue(name, out var factor) ? factor : factors[name] = ones_like(parameter);
+            for (int hidden = 0; hidden < mlp.LayerCount - 1; hidden++)
+            {
+                int full = mlp.FullWidths[hidden + 1];
+                int kept = Schedule.KeptThroughGrowth(mlp.Name == DlrmModel.BottomName, full);
+                if (kept >= full) continue;
+                FactorOf(Mlp.WeightName(mlp.Name, hidden), mlp.Weight(hidden)).narrow(0, kept, full - kept).fill_(ramp.Value);
+                FactorOf(Mlp.BiasName(mlp.Name, hidden), mlp.Bias(hidden)).narrow(0, kept, full - kept).fill_(ramp.Value);
+                FactorOf(Mlp.WeightName(mlp.Name, hidden + 1), mlp.Weight(hidden + 1)).narrow(1, kept, full - kept).fill_(ramp.Value);
+            }
+            foreach (var (name, factor) in factors) _optimizer.SetStepFactor(name, factor);
+        }
+        _warmingUp = true;
     }
 
     private ulong GrowthSeed(long step, string mlp, int hidden)

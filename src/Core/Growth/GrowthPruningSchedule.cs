@@ -110,6 +110,31 @@ public sealed class GrowthPruningSchedule
     public bool PruneWithin(long step, int steps) =>
         PruneFollows(step) && Phases[PhaseAt(step).Index + 1].StartStep - step <= steps;
 
+    /// <summary>
+    /// Neurons of a pruned hidden layer that keep their trained weights through a growth: the pruned width less those
+    /// <see cref="AmgpOptions.RegenerateFraction"/> renews. Growth appends the fresh ones after them, in index order.
+    /// </summary>
+    public int KeptThroughGrowth(bool bottom, int fullWidth)
+    {
+        int pruned = PrunedWidth(bottom, fullWidth);
+        return pruned - (int)(Options.RegenerateFraction * pruned);
+    }
+
+    /// <summary>Steps over which fresh regrown neurons warm up (<see cref="AmgpOptions.RegrownWarmupFraction"/> of the run).</summary>
+    public long RegrownWarmupSteps => (long)Math.Round(Options.RegrownWarmupFraction * TotalSteps);
+
+    /// <summary>
+    /// How far into the warm-up of fresh regrown neurons a step is: n/<see cref="RegrownWarmupSteps"/> at the n-th step
+    /// of a dense phase that follows a pruned one, while n is below it; null at every other step (and with restore).
+    /// </summary>
+    public double? RegrownWarmup(long step)
+    {
+        var phase = PhaseAt(step);
+        long into = step - phase.StartStep + 1;
+        bool afterGrowth = !phase.Pruned && phase.Index > 0 && Phases[phase.Index - 1].Pruned;
+        return afterGrowth && Options.Regrowth == Regrowth.Fresh && into < RegrownWarmupSteps ? into / (double)RegrownWarmupSteps : null;
+    }
+
     /// <summary>Hidden width of a layer of the bottom (or top) MLP while pruned: at least one neuron.</summary>
     public int PrunedWidth(bool bottom, int fullWidth) => Math.Max(1, (int)Math.Round(fullWidth * Options.KeepFractionOf(bottom)));
 }

@@ -34,11 +34,13 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
     }
 
     /// <summary>
-    /// Appends neurons up to <paramref name="width"/>: small random incoming weights, zero bias, zero outgoing
-    /// weights, so the MLP computes exactly the same function right after growth. Their optimizer state starts at
-    /// zero, as for a fresh parameter, or at the kept neurons' mean (<paramref name="state"/>).
+    /// Appends neurons up to <paramref name="width"/>: small random incoming weights (<paramref name="initScale"/> ×
+    /// the layer's initial spread), zero bias, and outgoing weights at <paramref name="outgoingScale"/> × the next
+    /// layer's initial spread; at 0 they are zero, so the MLP computes exactly the same function right after growth.
+    /// Their optimizer state starts at zero, as for a fresh parameter, or at the kept neurons' mean (<paramref name="state"/>).
     /// </summary>
-    public void Grow(Mlp mlp, int hidden, int width, Generator generator, double initScale, RegrownOptimizerState state = RegrownOptimizerState.Zero)
+    public void Grow(Mlp mlp, int hidden, int width, Generator generator, double initScale, double outgoingScale,
+        RegrownOptimizerState state = RegrownOptimizerState.Zero)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -54,7 +56,10 @@ public sealed class NeuronSurgery(MlpOptimizer optimizer)
             cat([weight, newIncoming], 0),
             cat([mlp.Bias(hidden), zeros([added], device: weight.device)], 0));
         var next = mlp.Weight(hidden + 1);
-        mlp.SetLayer(hidden + 1, cat([next, zeros([next.shape[0], added], device: next.device)], 1), mlp.Bias(hidden + 1));
+        var newOutgoing = outgoingScale == 0
+            ? zeros([next.shape[0], added], device: next.device)
+            : Mlp.Normal([next.shape[0], added], outgoingScale * Math.Sqrt(2.0 / (mlp.FullWidths[hidden + 1] + mlp.FullWidths[hidden + 2])), generator).to(next.device);
+        mlp.SetLayer(hidden + 1, cat([next, newOutgoing], 1), mlp.Bias(hidden + 1));
 
         // Rows of the incoming weight and bias, columns of the outgoing weight: the kept neurons' mean along that axis, or zero.
         Tensor Start(Tensor kept, long axis) => state == RegrownOptimizerState.KeptMean

@@ -10,6 +10,7 @@ namespace Recurring.Core.Training;
 public sealed class MlpOptimizer : IDisposable
 {
     private readonly Dictionary<string, Tensor> _accumulators = new();
+    private readonly Dictionary<string, Tensor> _stepFactors = new();
 
     // Held until the step size changes, never temporary (see HeldScalars).
     private Scalar _negativeLearningRate;
@@ -46,6 +47,21 @@ public sealed class MlpOptimizer : IDisposable
     }
 
     /// <summary>
+    /// A factor per entry on one parameter's steps (same shape as the parameter), on top of the learning rate; null
+    /// removes it. The growth/pruning controller uses it to warm up regrown neurons. Adagrad still accumulates the
+    /// whole gradient, so the factor changes how far an entry moves, not the history its later steps are scaled by.
+    /// Takes ownership of <paramref name="factor"/>.
+    /// </summary>
+    public void SetStepFactor(string name, Tensor? factor)
+    {
+        if (_stepFactors.Remove(name, out var old)) old.Dispose();
+        if (factor is not null) _stepFactors[name] = factor.DetachFromDisposeScope();
+    }
+
+    /// <summary>The factor <see cref="SetStepFactor"/> holds for a parameter, if any.</summary>
+    public Tensor? StepFactor(string name) => _stepFactors.GetValueOrDefault(name);
+
+    /// <summary>
     /// Applies each parameter's gradient scaled by <paramref name="apply"/> (a 0/1 scalar tensor), so a step with
     /// non-finite gradients becomes an exact no-op without reading anything back from the device.
     /// </summary>
@@ -58,14 +74,18 @@ public sealed class MlpOptimizer : IDisposable
             var grad = parameter.grad;
             if (grad is null) continue;
             var safe = StepGate.Gate(grad, apply);
+            var factor = _stepFactors.GetValueOrDefault(name);
+            if (factor is not null && !factor.shape.SequenceEqual(parameter.shape))
+                throw new InvalidOperationException($"Step factor of {name} is [{string.Join(", ", factor.shape)}] but the parameter is [{string.Join(", ", parameter.shape)}]: set it after the surgery.");
+            var update = factor is null ? safe : safe.mul(factor);
             if (Kind == MlpOptimizerKind.Sgd)
             {
-                parameter.add_(safe, alpha: _negativeLearningRate);
+                parameter.add_(update, alpha: _negativeLearningRate);
                 continue;
             }
             var accumulator = AccumulatorFor(name, parameter);
             accumulator.addcmul_(safe, safe, HeldScalars.One);
-            parameter.addcdiv_(safe, accumulator.sqrt().add_(_epsilon, HeldScalars.One), _negativeLearningRate);
+            parameter.addcdiv_(update, accumulator.sqrt().add_(_epsilon, HeldScalars.One), _negativeLearningRate);
         }
     }
 
@@ -96,8 +116,9 @@ public sealed class MlpOptimizer : IDisposable
 
     public void Dispose()
     {
-        foreach (var state in _accumulators.Values) state.Dispose();
+        foreach (var state in _accumulators.Values.Concat(_stepFactors.Values)) state.Dispose();
         _accumulators.Clear();
+        _stepFactors.Clear();
         _negativeLearningRate.Dispose();
         _epsilon.Dispose();
     }

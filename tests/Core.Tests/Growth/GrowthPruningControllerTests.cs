@@ -76,7 +76,7 @@ public sealed class GrowthPruningControllerTests : IDisposable
     public void RegenerationRenewsTheLeastImportantKeptNeuronsAlongWithTheRemovedOnes()
     {
         var schedule = GrowthPruningSchedule.Create(
-            new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, RegenerateFraction = 0.5 }, totalSteps: 3);
+            new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, DenseSteps = 1, FinalDenseSteps = 1, KeepFraction = 0.5, RegenerateFraction = 0.5, RegrownOutgoingScale = 0 }, totalSteps: 3);
         using var controller = new GrowthPruningController(schedule, _model, _optimizer, seed: 1);
         controller.BeforeStep(1);
         var strongest = _model.Bottom.Weight(0).index_select(0, NeuronImportance.MostImportant(_model.Bottom, 0, 2)).detach().clone();
@@ -116,5 +116,55 @@ public sealed class GrowthPruningControllerTests : IDisposable
         using var resumed = new GrowthPruningController(GrowthPruningSchedule.Create(options, totalSteps: 4), _model, optimizer, seed: 1);
 
         Assert.Equal(4.0, resumed.LearningRateScale);
+    }
+
+    /// <summary>One cycle over six steps: warm-up 0, pruned 1, final dense 2 to 5, regrown neurons warming up over 4 steps.</summary>
+    private static GrowthPruningSchedule WarmupSchedule(Regrowth regrowth = Regrowth.Fresh) => GrowthPruningSchedule.Create(
+        new AmgpOptions { WarmupSteps = 1, PrunedSteps = 1, FinalDenseSteps = 4, KeepFraction = 0.5, RegrownWarmupFraction = 0.66, Regrowth = regrowth }, totalSteps: 6);
+
+    [Fact]
+    public void FreshRegrownNeuronsStepAtARisingFractionUntilTheirWarmupEnds()
+    {
+        using var controller = new GrowthPruningController(WarmupSchedule(), _model, _optimizer, seed: 1);
+        controller.BeforeStep(0);
+        controller.BeforeStep(1);
+
+        var factors = Enumerable.Range(2, 4).Select(step =>
+        {
+            controller.BeforeStep(step);
+            return _optimizer.StepFactor("bottom.1.weight")?.detach().clone();
+        }).ToArray();
+
+        // bottom.1.weight is [6, 8]: rows 3 to 5 are the second hidden layer's regrown neurons, columns 4 to 7 the first's.
+        Assert.Equal(new[] { 0.25f, 0.5f, 0.75f }, factors[..3].Select(f => f![0, 7].item<float>()));
+        Assert.Equal(new[] { 0.25f, 0.5f, 0.75f }, factors[..3].Select(f => f![5, 0].item<float>()));
+        Assert.Equal(new[] { 0.25f, 0.5f, 0.75f }, factors[..3].Select(f => f![5, 7].item<float>()));
+        Assert.All(factors[..3], f => Assert.Equal(1f, f!.narrow(0, 0, 3).narrow(1, 0, 4).min().item<float>()));
+        Assert.Null(factors[3]);
+    }
+
+    [Fact]
+    public void AControllerResumedDuringTheWarmupSetsTheUninterruptedOnesStepFactors()
+    {
+        using (var first = new GrowthPruningController(WarmupSchedule(), _model, _optimizer, seed: 1))
+            foreach (var step in new[] { 0, 1, 2, 3 }) first.BeforeStep(step);
+        var uninterrupted = _model.Mlps.SelectMany(mlp => mlp.Parameters()).ToDictionary(p => p.Name, p => _optimizer.StepFactor(p.Name)?.detach().clone());
+        using var optimizer = new MlpOptimizer(MlpOptimizerKind.Adagrad, 0.01, 1e-8);
+
+        using var resumed = new GrowthPruningController(WarmupSchedule(), _model, optimizer, seed: 1);
+        resumed.BeforeStep(3);
+
+        Assert.Contains(uninterrupted.Values, factor => factor is not null);
+        foreach (var (name, factor) in uninterrupted)
+            Assert.True(factor is null ? optimizer.StepFactor(name) is null : TensorAssert.Identical(optimizer.StepFactor(name)!, factor), name);
+    }
+
+    [Fact]
+    public void RestoredNeuronsDoNotWarmUp()
+    {
+        using var controller = new GrowthPruningController(WarmupSchedule(Regrowth.Restore), _model, _optimizer, seed: 1);
+        foreach (var step in new[] { 0, 1, 2 }) controller.BeforeStep(step);
+
+        Assert.All(_model.Mlps.SelectMany(mlp => mlp.Parameters()), p => Assert.Null(_optimizer.StepFactor(p.Name)));
     }
 }

@@ -107,6 +107,7 @@ public class GrowthPruningScheduleTests
     [InlineData(nameof(AmgpOptions.FinalDenseFraction), -0.1)]
     [InlineData(nameof(AmgpOptions.WarmupFraction), 1.0)]
     [InlineData(nameof(AmgpOptions.RegenerateFraction), 1.0)]
+    [InlineData(nameof(AmgpOptions.RegrownWarmupFraction), -0.01)]
     public void AFractionOutsideItsRangeIsRejectedByName(string property, double value)
     {
         var options = property switch
@@ -115,6 +116,7 @@ public class GrowthPruningScheduleTests
             nameof(AmgpOptions.DenseFraction) => new AmgpOptions { DenseFraction = value },
             nameof(AmgpOptions.FinalDenseFraction) => new AmgpOptions { FinalDenseFraction = value },
             nameof(AmgpOptions.RegenerateFraction) => new AmgpOptions { RegenerateFraction = value },
+            nameof(AmgpOptions.RegrownWarmupFraction) => new AmgpOptions { RegrownWarmupFraction = value },
             _ => new AmgpOptions { WarmupFraction = value },
         };
         Assert.StartsWith($"{property} must lie", options.Validate()[0]);
@@ -135,6 +137,15 @@ public class GrowthPruningScheduleTests
     {
         var error = Assert.Single(new AmgpOptions { PrunedLearningRateScale = value }.Validate());
         Assert.StartsWith("PrunedLearningRateScale must be positive", error);
+    }
+
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(double.NaN)]
+    public void ANegativeOrUndefinedRegrownOutgoingScaleIsRejectedByName(double value)
+    {
+        var error = Assert.Single(new AmgpOptions { RegrownOutgoingScale = value }.Validate());
+        Assert.StartsWith("RegrownOutgoingScale must be 0 (zero outgoing weights) or positive", error);
     }
 
     [Fact]

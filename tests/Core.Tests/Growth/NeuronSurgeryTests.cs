@@ -25,7 +25,7 @@ public class NeuronSurgeryTests
     }
 
     [Fact]
-    public void GrowthLeavesTheFunctionUnchanged()
+    public void GrowthWithZeroOutgoingScaleLeavesTheFunctionUnchanged()
     {
         using var mlp = SmallMlp();
         using var optimizer = TrainedOptimizer(mlp);
@@ -35,14 +35,14 @@ public class NeuronSurgeryTests
         var input = randn(10, 3, generator: new Generator(9));
         var before = mlp.Forward(input).detach();
 
-        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0);
+        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0, outgoingScale: 0);
 
         Assert.Equal(new[] { 3, 4, 2 }, mlp.Widths);
         Assert.True(mlp.Forward(input).allclose(before, rtol: 1e-6, atol: 1e-7));
     }
 
     [Fact]
-    public void GrowthKeepsTrainedNeuronsAndGivesNewOnesIncomingWeightsOnly()
+    public void GrowthWithZeroOutgoingScaleKeepsTrainedNeuronsAndGivesNewOnesIncomingWeightsOnly()
     {
         using var mlp = SmallMlp();
         using var optimizer = TrainedOptimizer(mlp);
@@ -51,7 +51,7 @@ public class NeuronSurgeryTests
         surgery.Prune(mlp, 0, tensor(new long[] { 0, 2 }));
         var keptIncoming = mlp.Weight(0).detach().clone();
 
-        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0);
+        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0, outgoingScale: 0);
 
         Assert.True(TensorAssert.Identical(mlp.Weight(0).narrow(0, 0, 2), keptIncoming));
         Assert.True(mlp.Weight(0).narrow(0, 2, 2).abs().sum().item<float>() > 0);
@@ -75,6 +75,30 @@ public class NeuronSurgeryTests
         Assert.Equal(new float[] { 1, 3 }, mlp.Weight(1).data<float>().ToArray());
     }
 
+    /// <summary>The outgoing weights (columns of layer 1) that growing hidden layer 0 from 2 to 4 neurons gives the new ones.</summary>
+    private static Tensor RegrownOutgoing(double outgoingScale)
+    {
+        using var mlp = SmallMlp();
+        using var optimizer = TrainedOptimizer(mlp);
+        var surgery = new NeuronSurgery(optimizer);
+        surgery.Prune(mlp, 0, tensor(new long[] { 0, 2 }));
+        var keptOutgoing = mlp.Weight(1).detach().clone();
+        surgery.Grow(mlp, 0, 4, new Generator(11), initScale: 1.0, outgoingScale);
+        Assert.True(TensorAssert.Identical(mlp.Weight(1).narrow(1, 0, 2), keptOutgoing));
+        return mlp.Weight(1).narrow(1, 2, 2).detach().clone();
+    }
+
+    [Fact]
+    public void RegrownNeuronsGetRandomOutgoingWeightsInProportionToTheOutgoingScale()
+    {
+        using var scope = NewDisposeScope();
+        var single = RegrownOutgoing(1.0);
+        var triple = RegrownOutgoing(3.0);
+
+        Assert.Equal(4, single.count_nonzero().item<long>());
+        Assert.True(triple.allclose(single.mul(3.0), rtol: 1e-6, atol: 0));
+    }
+
     [Fact]
     public void OptimizerStateFollowsTheWeightsThroughPruneAndGrow()
     {
@@ -92,7 +116,7 @@ public class NeuronSurgeryTests
         Assert.True(TensorAssert.Identical(optimizer.State("top.0.bias")!, biasState.index_select(0, keep)));
         Assert.True(TensorAssert.Identical(optimizer.State("top.1.weight")!, outgoingState.index_select(1, keep)));
 
-        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0);
+        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0, outgoingScale: 0);
         foreach (var (name, parameter) in mlp.Parameters())
             Assert.Equal(parameter.shape, optimizer.State(name)!.shape);
         Assert.True(TensorAssert.Identical(optimizer.State("top.0.weight")!.narrow(0, 0, 2), incomingState.index_select(0, keep)));
@@ -112,7 +136,7 @@ public class NeuronSurgeryTests
         var bias = optimizer.State("top.0.bias")!.clone();
         var outgoing = optimizer.State("top.1.weight")!.clone();
 
-        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0, RegrownOptimizerState.KeptMean);
+        surgery.Grow(mlp, 0, 4, new Generator(3), initScale: 1.0, outgoingScale: 0, RegrownOptimizerState.KeptMean);
 
         // Incoming rows: the kept rows' mean per input column; bias: their mean; outgoing columns: the kept columns' mean per output row.
         Assert.True(TensorAssert.Identical(optimizer.State("top.0.weight")!.narrow(0, 2, 2), incoming.mean([0], keepdim: true).expand(2, 3)));

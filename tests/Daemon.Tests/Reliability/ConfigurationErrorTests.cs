@@ -41,6 +41,8 @@ public sealed class ConfigurationErrorTests(ReliabilityFixture fixture, ITestOut
         ("--Offline:Amgp:GroupLassoStrength=-1", "Offline:Amgp:GroupLassoStrength"),
         ("--Offline:Amgp:GrowthInitScale=-1", "Offline:Amgp:GrowthInitScale"),
         ("--Offline:Amgp:RegenerateFraction=1", "Offline:Amgp:RegenerateFraction"),
+        ("--Offline:Amgp:RegrownOutgoingScale=-1", "Offline:Amgp:RegrownOutgoingScale"),
+        ("--Offline:Amgp:RegrownWarmupFraction=1", "Offline:Amgp:RegrownWarmupFraction"),
         ("--Offline:Amgp:PrunedLearningRateScale=0", "Offline:Amgp:PrunedLearningRateScale"),
         ("--Offline:MlpRateBoost:Factor=0", "Offline:MlpRateBoost:Factor"),
         ("--Offline:MlpRateBoost:MinimumRunSteps=-1", "Offline:MlpRateBoost:MinimumRunSteps"),
