@@ -129,6 +129,9 @@ public sealed class GrowthPruningController : IStructureSchedule, IDisposable
         _surgery.Prune(mlp, hidden, NeuronImportance.MostImportant(mlp, hidden, kept));
     }
 
+    /// <summary>Clears the regrown neurons' step factors, should the run end during their warm-up.</summary>
+    public void EndRun() => WarmUpRegrown(null);
+
     /// <summary>
     /// Scales the steps of every weight and bias entry that touches a fresh regrown neuron (rows of its layer, columns
     /// of the next) by <paramref name="ramp"/>; clears the factors once the warm-up is over.

@@ -125,13 +125,14 @@ public sealed class GrowthPruningSchedule
 
     /// <summary>
     /// How far into the warm-up of fresh regrown neurons a step is: n/<see cref="RegrownWarmupSteps"/> at the n-th step
-    /// of a dense phase that follows a pruned one, while n is below it; null at every other step (and with restore).
+    /// of a dense phase that follows a pruned one, while n is below it; null at every other step, past the plan's last
+    /// step and with restore.
     /// </summary>
     public double? RegrownWarmup(long step)
     {
         var phase = PhaseAt(step);
         long into = step - phase.StartStep + 1;
-        bool afterGrowth = !phase.Pruned && phase.Index > 0 && Phases[phase.Index - 1].Pruned;
+        bool afterGrowth = step < phase.EndStep && !phase.Pruned && phase.Index > 0 && Phases[phase.Index - 1].Pruned;
         return afterGrowth && Options.Regrowth == Regrowth.Fresh && into < RegrownWarmupSteps ? into / (double)RegrownWarmupSteps : null;
     }
 

@@ -7,8 +7,9 @@ namespace Recurring.Core.Growth;
 public enum Regrowth
 {
     /// <summary>
-    /// New neurons: small random incoming weights, zero bias, zero outgoing weights, so the MLP computes the same
-    /// function right after growth and the new neurons start learning from nothing.
+    /// New neurons: small random incoming weights, zero bias, random outgoing weights at
+    /// <see cref="AmgpOptions.RegrownOutgoingScale"/> (zero at 0, so the MLP computes the same function right after
+    /// growth), learning from nothing under a warm-up (<see cref="AmgpOptions.RegrownWarmupFraction"/>).
     /// </summary>
     Fresh,
 

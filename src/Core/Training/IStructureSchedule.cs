@@ -17,6 +17,14 @@ public interface IStructureSchedule
     /// <summary>A differentiable term to add to the loss of <paramref name="step"/>, or null.</summary>
     Tensor? Regularizer(long step);
 
+    /// <summary>
+    /// Called once the run's steps are over, finished or stopped: removes whatever <see cref="BeforeStep"/> set on the
+    /// optimizer for the steps alone, so training that continues from the model (the recurring stage) steps plainly.
+    /// </summary>
+    void EndRun()
+    {
+    }
+
     /// <summary>Whether the trainer should hand every step's tensors to <see cref="ObserveStep"/>.</summary>
     bool ObservesSteps => false;
 

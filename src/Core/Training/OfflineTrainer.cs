@@ -147,6 +147,7 @@ public sealed class OfflineTrainer
         finally
         {
             if (observe) _trainer.GradientsComputed -= _growth!.ObserveStep;
+            _growth?.EndRun();
         }
 
         if (_curve.Count == 0 || _curve[^1].Step != _trainer.Steps) lastLoss = Evaluate(firstSample, lastLoss);

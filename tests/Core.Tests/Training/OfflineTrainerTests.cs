@@ -21,7 +21,8 @@ public class OfflineTrainerTests
     private static readonly SyntheticClickGenerator Teacher = new(new SyntheticDataOptions { Seed = 3, CalibrationSampleSize = 5_000 });
 
     private static async Task<(OfflineResult Result, DlrmModel Model)> TrainAsync(long events, AmgpOptions? amgp = null,
-        TimeSpan? reportEvery = null, Action<OfflineAdvance>? advanced = null, MlpRateBoost? rateBoost = null, Action<double>? stepScale = null)
+        TimeSpan? reportEvery = null, Action<OfflineAdvance>? advanced = null, MlpRateBoost? rateBoost = null, Action<double>? stepScale = null,
+        Action<DlrmTrainer>? stepped = null, Action<DlrmTrainer>? finished = null)
     {
         var model = new DlrmModel(Small, CPU, seed: 1);
         using var trainer = new DlrmTrainer(model, new OptimizerOptions { MlpLearningRate = 0.01, EmbeddingLearningRate = 0.05 });
@@ -35,7 +36,9 @@ public class OfflineTrainerTests
         var offline = new OfflineTrainer(trainer, options, evaluation, growth);
         if (advanced is not null) offline.Advanced += advanced;
         if (stepScale is not null) offline.StepTrained += _ => stepScale(trainer.MlpOptimizer.LearningRateScale);
+        if (stepped is not null) offline.StepTrained += _ => stepped(trainer);
         var result = await offline.RunAsync(new SyntheticEventSource(Teacher, 0, events), afterStep: null, CancellationToken.None);
+        finished?.Invoke(trainer);
         return (result, model);
     }
 
@@ -76,6 +79,23 @@ public class OfflineTrainerTests
         model.Dispose();
 
         Assert.Equal(new[] { 1.0, 1, 3, 6, 6, 6, 2, 1, 1, 1 }, scales);
+    }
+
+    [Fact]
+    public async Task ARunThatEndsWhileRegrownNeuronsWarmUpLeavesNoStepFactorsForTheStagesAfterIt()
+    {
+        // 10 steps: pruned from step 3 to 6, regrown at step 7 with a warm-up of 9 steps that the run cuts short.
+        var amgp = new AmgpOptions { WarmupSteps = 3, PrunedSteps = 4, FinalDenseSteps = 3, KeepFraction = 0.5, RegrownWarmupFraction = 0.9 };
+        static int Factored(DlrmTrainer trainer) =>
+            trainer.Model.Mlps.SelectMany(mlp => mlp.Parameters()).Count(p => trainer.MlpOptimizer.StepFactor(p.Name) is not null);
+        var duringLastStep = -1;
+        var afterRun = -1;
+
+        var (_, model) = await TrainAsync(events: 256 * 10, amgp, stepped: trainer => duringLastStep = Factored(trainer), finished: trainer => afterRun = Factored(trainer));
+        model.Dispose();
+
+        Assert.True(duringLastStep > 0, "the last step should still be warming up");
+        Assert.Equal(0, afterRun);
     }
 
     [Fact]
