@@ -64,8 +64,8 @@ public sealed record OfflineResult(
 /// <summary>
 /// The offline phase: trains on a finite source, optionally under an AMGP schedule, evaluating on a held-out set
 /// along the way. Before every step it sets the MLP learning rate's factor: <see cref="OfflineTrainingOptions.MlpRateBoost"/>'s
-/// at that step times the structure schedule's (AMGP's, while pruned), so a resumed run steps as the uninterrupted one.
-/// Samples/s counts training time only (evaluation pauses the clock).
+/// at that step times the structure schedule's (AMGP's, while pruned), so a resumed run steps as the uninterrupted one,
+/// and back to 1 when the run ends. Samples/s counts training time only (evaluation pauses the clock).
 /// </summary>
 public sealed class OfflineTrainer
 {
@@ -147,6 +147,8 @@ public sealed class OfflineTrainer
         finally
         {
             if (observe) _trainer.GradientsComputed -= _growth!.ObserveStep;
+            // Whatever trains the model next (the recurring stage, in process) steps at the configured rate.
+            _trainer.MlpOptimizer.LearningRateScale = 1;
             _growth?.EndRun();
         }
 

@@ -49,9 +49,8 @@ public sealed class RecurringBenchmark(AmgpBenchmark offline, StreamDrift drift)
                 using var trained = await offline.TrainAsync(variant, seed, events, cancellationToken);
                 stream ??= CollectStream(trained, events, streamEvents);
                 double offlineAuc = trained.Run.Final.Model.Auc;
-                // The daemon's recurring stage starts from the offline checkpoint with the configured learning rate;
-                // the offline schedule's factors (rate boost, pruned scale) stay behind, and prune-only ends pruned.
-                trained.Setup.Trainer.MlpOptimizer.LearningRateScale = 1;
+                // As in the daemon's recurring stage, the stream trains at the configured learning rate (the offline run
+                // leaves its schedule's factors behind), and prune-only's model stays pruned.
                 if (variant == AmgpVariant.Dense)
                     runs.Add(Replay(Frozen, seed, offlineAuc, stream, batch => trained.Setup.Trainer.Predict(batch), cancellationToken));
                 runs.Add(Replay(variant.Name, seed, offlineAuc, stream, batch =>

@@ -99,6 +99,20 @@ public class OfflineTrainerTests
     }
 
     [Fact]
+    public async Task ARunEndingInsideTheRateBoostLeavesTheMlpAtTheConfiguredRate()
+    {
+        var boost = new MlpRateBoost { Factor = 3, FromFraction = 0.2, UntilFraction = 1, MinimumRunSteps = 0 };
+        double lastStep = 0, afterRun = 0;
+
+        var (_, model) = await TrainAsync(events: 256 * 10, rateBoost: boost,
+            stepped: trainer => lastStep = trainer.MlpOptimizer.LearningRateScale, finished: trainer => afterRun = trainer.MlpOptimizer.LearningRateScale);
+        model.Dispose();
+
+        Assert.Equal(3, lastStep);
+        Assert.Equal(1, afterRun);
+    }
+
+    [Fact]
     public async Task PruneOnlyEndsSmaller()
     {
         var pruneOnly = new AmgpOptions { Mode = AmgpMode.PruneOnly, WarmupSteps = 5, KeepFraction = 0.5 };
